@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Events and map keys shared by the BPF programs and the agent. Fixed-width types only. */
+#ifndef ZT_EVENTS_H
+#define ZT_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Largest payload one data event can carry (--capture-bytes upper bound); power of two. */
+#define ZT_MAX_CAPTURE 16384
+/* Default payload captured per syscall: enough for a typical request head. */
+#define ZT_DEFAULT_CAPTURE 4096
+/* iovecs walked per readv/writev/sendmsg/recvmsg; the rest are counted as uncaptured bytes. */
+#define ZT_MAX_IOV 8
+/* mmsghdr entries walked per sendmmsg/recvmmsg. */
+#define ZT_MAX_MMSG 4
+/* cgroups that --cgroup can name. */
+#define ZT_MAX_CGROUPS 8
+/* Bytes of argv / environment copied at exec (for service.name and command args). */
+#define ZT_EXEC_ARGS_MAX 1024
+#define ZT_EXEC_ENV_MAX 4096
+#define ZT_COMM_LEN 16
+
+enum zt_event_type {
+	ZT_EV_DATA = 1,		/* payload read or written on a socket */
+	ZT_EV_CONN_OPEN = 2,	/* connect/accept completed, or socket found lazily */
+	ZT_EV_CONN_CLOSE = 3,	/* close() of a known socket */
+	ZT_EV_PROC_EXEC = 4,	/* traced process exec'd (argv + env attached) */
+	ZT_EV_PROC_EXIT = 5,	/* traced process (thread group) exited */
+	ZT_EV_PROC_FORK = 6,	/* traced process forked a child that is now traced */
+};
+
+/* Direction of a data event as seen from the traced process. */
+enum zt_direction {
+	ZT_DIR_EGRESS = 0,	/* write/send */
+	ZT_DIR_INGRESS = 1,	/* read/recv */
+};
+
+enum zt_role {
+	ZT_ROLE_UNKNOWN = 0,	/* socket found lazily: parsers infer the role */
+	ZT_ROLE_CLIENT = 1,	/* connect() */
+	ZT_ROLE_SERVER = 2,	/* accept() */
+};
+
+/* Protocol classified in the kernel from a connection's first bytes. */
+enum zt_proto {
+	ZT_PROTO_UNKNOWN = 0,	/* not yet seen enough bytes */
+	ZT_PROTO_HTTP1 = 1,
+	ZT_PROTO_HTTP2 = 2,
+	ZT_PROTO_OTHER = 15,	/* L7 candidates, still sent: userspace decides */
+	ZT_PROTO_OFF = 255,	/* not interesting: no more events for this connection */
+};
+
+/* Which syscall produced a data event (for debugging and sendfile accounting). */
+enum zt_syscall {
+	ZT_SYS_READ = 0, ZT_SYS_WRITE, ZT_SYS_READV, ZT_SYS_WRITEV, ZT_SYS_RECVFROM,
+	ZT_SYS_SENDTO, ZT_SYS_RECVMSG, ZT_SYS_SENDMSG, ZT_SYS_RECVMMSG, ZT_SYS_SENDMMSG,
+	ZT_SYS_SENDFILE, ZT_SYS_CONNECT, ZT_SYS_ACCEPT, ZT_SYS_CLOSE, ZT_SYS__COUNT
+};
+
+/* Data event flags. */
+#define ZT_DF_TRUNCATED 0x1	/* captured < len: the rest of the bytes are a gap */
+#define ZT_DF_NO_PAYLOAD 0x2	/* bytes-only event (sendfile) */
+
+/* Drop/skip counters (index into the zt_counters per-CPU array). */
+enum zt_counter {
+	ZT_CNT_RB_FULL = 0,	/* ring buffer reserve/output failed: event lost */
+	ZT_CNT_READ_FAIL,	/* bpf_probe_read_user of a payload failed */
+	ZT_CNT_CONN_FULL,	/* connection map full */
+	ZT_CNT_IOV_TRUNC,	/* more iovecs than ZT_MAX_IOV */
+	ZT_CNT_EVENTS,		/* events submitted */
+	ZT_CNT__COUNT
+};
+
+/* Connection endpoints; addresses are IPv4-mapped IPv6 for AF_INET. */
+struct zt_tuple {
+	__u8 saddr[16];		/* local */
+	__u8 daddr[16];		/* remote */
+	__u16 sport;		/* local port, host order */
+	__u16 dport;		/* remote port, host order */
+	__u16 family;		/* AF_INET or AF_INET6 */
+	__u16 pad;
+};
+
+/* Key of the connection map: one socket of one process. */
+struct zt_conn_key {
+	__u32 tgid;
+	__u32 fd;
+};
+
+/* Per-connection kernel state (value of zt_conns). */
+struct zt_conn_info {
+	struct zt_tuple tuple;
+	__u64 conn_id;		/* unique per (tgid, fd) lifetime: fds get reused */
+	__u64 bytes[2];		/* bytes seen per direction (zt_direction) */
+	__u8 role;		/* zt_role */
+	__u8 proto;		/* zt_proto */
+	__u8 is_socket;		/* 0: fd is not a TCP socket, cached so lookups stay cheap */
+	__u8 pad[5];
+};
+
+/* Common header of every event. */
+struct zt_event_hdr {
+	__u32 type;		/* zt_event_type */
+	__u32 tgid;
+	__u32 tid;
+	__u32 fd;
+	__u64 ts_enter;		/* CLOCK_MONOTONIC ns at syscall entry */
+	__u64 ts_exit;		/* CLOCK_MONOTONIC ns at syscall exit */
+	__u64 conn_id;
+};
+
+/* ZT_EV_DATA: followed by `captured` bytes of payload. */
+struct zt_data_event {
+	struct zt_event_hdr hdr;
+	struct zt_tuple tuple;
+	__u64 offset;		/* bytes in this direction before this event (gap detection) */
+	__u32 len;		/* bytes transferred by the syscall (this chunk) */
+	__u32 captured;		/* payload bytes that follow */
+	__u8 dir;		/* zt_direction */
+	__u8 role;		/* zt_role */
+	__u8 proto;		/* zt_proto */
+	__u8 flags;		/* ZT_DF_* */
+	__u8 syscall;		/* zt_syscall */
+	__u8 pad[3];
+	__u8 data[];
+};
+
+/* ZT_EV_CONN_OPEN / ZT_EV_CONN_CLOSE. */
+struct zt_conn_event {
+	struct zt_event_hdr hdr;
+	struct zt_tuple tuple;
+	__u64 bytes[2];
+	__u8 role;
+	__u8 syscall;
+	__u8 pad[6];
+};
+
+/* ZT_EV_PROC_EXEC / EXIT / FORK. */
+struct zt_proc_event {
+	struct zt_event_hdr hdr;
+	__u32 ppid;		/* fork: parent tgid */
+	__u32 exit_code;	/* exit: task->exit_code */
+	__u32 args_len;		/* exec: bytes of NUL-separated argv in data[] */
+	__u32 env_len;		/* exec: bytes of NUL-separated environ after argv */
+	char comm[ZT_COMM_LEN];
+	__u8 data[ZT_EXEC_ARGS_MAX + ZT_EXEC_ENV_MAX];
+};
+
+/* Value of zt_pids: why a process is traced. */
+#define ZT_PID_TRACED 1
+#define ZT_PID_FOLLOW_CHILDREN 2
+
+/* Layout guards: the agent and the BPF side must agree byte for byte. */
+_Static_assert(sizeof(struct zt_tuple) == 40, "zt_tuple layout");
+_Static_assert(sizeof(struct zt_event_hdr) == 40, "zt_event_hdr layout");
+_Static_assert(sizeof(struct zt_data_event) == 104, "zt_data_event layout");
+_Static_assert(sizeof(struct zt_conn_info) == 72, "zt_conn_info layout");
+
+#endif

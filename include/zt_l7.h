@@ -1,0 +1,109 @@
+/*
+ * Protocol parsers: a byte stream per connection and direction in, request/response
+ * records out. Parsers know nothing of BPF, spans or exporters.
+ */
+#ifndef ZT_L7_H
+#define ZT_L7_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Application protocols known to userspace. */
+enum zt_l7_proto {
+	ZT_L7_UNKNOWN = 0,
+	ZT_L7_HTTP1 = 1,
+	ZT_L7_HTTP2 = 2,
+};
+
+/* Direction from the traced process's side; same values as enum zt_direction. */
+enum zt_l7_dir {
+	ZT_L7_EGRESS = 0,
+	ZT_L7_INGRESS = 1,
+};
+
+/* When and on which thread one chunk (one syscall's bytes) moved. */
+struct zt_chunk_meta {
+	uint64_t ts_enter;	/* CLOCK_MONOTONIC ns, syscall entry */
+	uint64_t ts_exit;	/* CLOCK_MONOTONIC ns, syscall return */
+	uint32_t tid;
+};
+
+#define ZT_L7_METHOD_MAX 24
+#define ZT_L7_TARGET_MAX 1024
+#define ZT_L7_HOST_MAX 256
+#define ZT_L7_UA_MAX 256
+#define ZT_L7_TRACEPARENT_MAX 64
+#define ZT_L7_TRACESTATE_MAX 512
+
+/*
+ * One request and its response. Owned by the parser and valid only during the sink
+ * call: the sink copies what it keeps. Strings are NUL-terminated and truncated to fit.
+ */
+struct zt_l7_record {
+	uint8_t proto;		/* zt_l7_proto */
+	uint8_t req_dir;	/* direction that carried the request: EGRESS = we are the client */
+	bool has_response;	/* false: connection closed/reset before a response */
+	bool target_truncated;
+	struct zt_chunk_meta req_first;		/* chunk holding the request's first byte */
+	struct zt_chunk_meta req_last;		/* chunk holding its last byte */
+	struct zt_chunk_meta resp_first;
+	struct zt_chunk_meta resp_last;
+	uint64_t req_body_bytes;
+	uint64_t resp_body_bytes;
+	uint32_t stream_id;	/* HTTP/2 stream; 0 for HTTP/1.x */
+	/* HTTP */
+	char method[ZT_L7_METHOD_MAX];
+	char target[ZT_L7_TARGET_MAX];		/* request-target as sent (path?query or absolute) */
+	char host[ZT_L7_HOST_MAX];		/* Host header / :authority */
+	char user_agent[ZT_L7_UA_MAX];
+	char traceparent[ZT_L7_TRACEPARENT_MAX];	/* request's traceparent header, or "" */
+	char tracestate[ZT_L7_TRACESTATE_MAX];
+	char version[8];	/* "1.0", "1.1", "2" */
+	int status;		/* response status code; 0 without response */
+};
+
+struct zt_l7_sink {
+	void (*emit)(void *ctx, const struct zt_l7_record *rec);
+	void *ctx;
+};
+
+/* Parser-side counters, summed over all connections (event thread only). */
+struct zt_l7_stats {
+	uint64_t records;	/* records emitted */
+	uint64_t malformed;	/* connections marked unparseable */
+	uint64_t gaps;		/* gaps fed */
+	uint64_t resyncs;	/* gaps recovered by finding the next message start */
+	uint64_t heads_too_large;	/* header blocks over the parser's limit */
+	uint64_t unanswered;	/* requests flushed without a response at close */
+};
+extern struct zt_l7_stats zt_l7_stats;
+
+/* Result of zt_parser_ops.detect. */
+enum zt_detect {
+	ZT_DETECT_NO = 0,
+	ZT_DETECT_MAYBE = 1,	/* need more bytes */
+	ZT_DETECT_YES = 2,
+};
+
+struct zt_parser_ops {
+	const char *name;
+	uint8_t proto;		/* zt_l7_proto */
+	/* Does a stream starting with these bytes (in direction dir) speak this protocol? */
+	enum zt_detect (*detect)(const uint8_t *data, size_t len, int dir);
+	void *(*create)(void);
+	void (*destroy)(void *state);
+	/*
+	 * One chunk of one direction, in order. data == NULL means a gap of len bytes (not
+	 * captured or lost). Returns 0, or -1 when the stream cannot be parsed any more
+	 * (the caller stops feeding this connection and counts it).
+	 */
+	int (*feed)(void *state, int dir, const uint8_t *data, size_t len,
+		    const struct zt_chunk_meta *meta, const struct zt_l7_sink *sink);
+	/* Connection closed: complete messages delimited by close, then flush the rest. */
+	void (*close)(void *state, const struct zt_chunk_meta *meta, const struct zt_l7_sink *sink);
+};
+
+extern const struct zt_parser_ops zt_http1_parser;
+
+#endif
