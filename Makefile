@@ -12,7 +12,7 @@ CFLAGS    += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 	     -D_GNU_SOURCE -DZT_VERSION=\"$(VERSION)\" -Iinclude -I$(BUILD) -I$(BUILD)/gen
 LDLIBS    := -lbpf -lelf -lz -lcurl -lprotobuf-c -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -Ibpf -I$(BUILD) -Wall \
-	      -Wno-unused-function -Wno-compare-distinct-pointer-types
+	      -Wno-unused-function -Wno-compare-distinct-pointer-types -Wno-gnu-variable-sized-type-not-at-end
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))

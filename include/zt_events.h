@@ -97,7 +97,8 @@ struct zt_conn_info {
 	__u8 role;		/* zt_role */
 	__u8 proto;		/* zt_proto */
 	__u8 is_socket;		/* 0: fd is not a TCP socket, cached so lookups stay cheap */
-	__u8 pad[5];
+	__u8 tries;		/* chunks seen while proto is still unknown */
+	__u8 pad[4];
 };
 
 /* Common header of every event. */

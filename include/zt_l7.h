@@ -64,7 +64,14 @@ struct zt_l7_record {
 };
 
 struct zt_l7_sink {
+	/* A request and its response (or the request alone, at close) are complete. */
 	void (*emit)(void *ctx, const struct zt_l7_record *rec);
+	/*
+	 * Optional (may be NULL): a request head has been parsed, before its response.
+	 * Only request fields and req_first are set. The span builder uses it to know
+	 * which server request a thread is handling while it makes outgoing calls.
+	 */
+	void (*request_head)(void *ctx, const struct zt_l7_record *rec);
 	void *ctx;
 };
 

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Every map and tunable of zerotrace's BPF side, declared once (weak: each .bpf.c includes
+ * this file and the static linker merges the copies into one). */
+#ifndef ZT_MAPS_BPF_H
+#define ZT_MAPS_BPF_H
+
+#include "zt_events.h"
+
+/* Syscall arguments stashed at entry, keyed by pid_tgid, consumed at exit. */
+struct zt_sys_args {
+	__u64 fd;
+	__u64 buf;		/* buffer, iovec array, msghdr or mmsghdr array */
+	__u64 cnt;		/* iovcnt / vlen */
+	__u64 ts;		/* entry time */
+	__u8 sys;		/* zt_syscall */
+	__u8 pad[7];
+};
+
+/* Traced process selection: one of the --cgroup entries (a cgroup and its descendants). */
+struct zt_cgroup_sel {
+	__u64 id;
+	__u32 level;
+	__u32 pad;
+};
+
+/* Tunables set by the loader between open and load. */
+const volatile __u32 zt_capture_bytes __weak = ZT_DEFAULT_CAPTURE;
+/* Trace every process (--all) or every process as a candidate for --port. */
+const volatile __u8 zt_trace_all __weak = 0;
+/* --port given: connections of untraced processes are traced only on these ports. */
+const volatile __u8 zt_port_filter __weak = 0;
+/* --exe given: exec events of untraced processes go to userspace for glob matching. */
+const volatile __u8 zt_exec_events __weak = 0;
+/* Number of valid entries in zt_cgroups. */
+const volatile __u32 zt_n_cgroups __weak = 0;
+/* The agent itself: never traced (its own export traffic would feed back). */
+const volatile __u32 zt_self_tgid __weak = 0;
+/* Syscall numbers for the raw_tp fallback dispatcher (arch-specific, from userspace). */
+const volatile __s32 zt_nr[ZT_SYS__COUNT] __weak = {};
+const volatile __s32 zt_nr_accept4 __weak = -1;
+
+/* zt_pids: traced processes (tgid → ZT_PID_* flags). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} zt_pids SEC(".maps") __weak;
+
+/* zt_cgroups: --cgroup selections (index → cgroup id and level). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ZT_MAX_CGROUPS);
+	__type(key, __u32);
+	__type(value, struct zt_cgroup_sel);
+} zt_cgroups SEC(".maps") __weak;
+
+/* zt_ports: --port selections (port → 1). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u16);
+	__type(value, __u8);
+} zt_ports SEC(".maps") __weak;
+
+/* zt_conns: known file descriptors of traced processes (sockets and cached non-sockets). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct zt_conn_key);
+	__type(value, struct zt_conn_info);
+} zt_conns SEC(".maps") __weak;
+
+/* zt_args: syscall arguments between entry and exit, per thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct zt_sys_args);
+} zt_args SEC(".maps") __weak;
+
+/* zt_scratch: per-CPU event buffer (too big for the BPF stack). */
+struct zt_scratch_buf {
+	struct zt_data_event ev;
+	__u8 data[ZT_MAX_CAPTURE];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zt_scratch_buf);
+} zt_scratch SEC(".maps") __weak;
+
+/* zt_proc_scratch: per-CPU process event buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zt_proc_event);
+} zt_proc_scratch SEC(".maps") __weak;
+
+/* zt_events: the one ring buffer to userspace (size set by the loader). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} zt_events SEC(".maps") __weak;
+
+/* zt_counters: drops and totals (zt_counter), per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ZT_CNT__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} zt_counters SEC(".maps") __weak;
+
+/* zt_conn_seq: source of conn_id values (slot 0). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} zt_conn_seq SEC(".maps") __weak;
+
+static __always_inline void zt_count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&zt_counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+#endif

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Socket syscalls: entry stashes the arguments per thread, exit emits data once the
+ * return value is known. Syscall tracepoints are the primary hook; a raw_tp
+ * sys_enter/sys_exit dispatcher serves kernels without syscall tracepoints.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+
+#include "maps.bpf.h"
+#include "filter.bpf.h"
+#include "conn.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define ZT_EINPROGRESS 115
+
+static __always_inline __u8 zt_sys_dir(__u8 sys)
+{
+	switch (sys) {
+	case ZT_SYS_READ:
+	case ZT_SYS_READV:
+	case ZT_SYS_RECVFROM:
+	case ZT_SYS_RECVMSG:
+	case ZT_SYS_RECVMMSG:
+		return ZT_DIR_INGRESS;
+	default:
+		return ZT_DIR_EGRESS;
+	}
+}
+
+static __always_inline int zt_enter(__u8 sys, __u64 fd, __u64 buf, __u64 cnt)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct zt_sys_args args = {};
+
+	if (!zt_pid_candidate(id >> 32))
+		return 0;
+	args.fd = fd;
+	args.buf = buf;
+	args.cnt = cnt;
+	args.sys = sys;
+	args.ts = bpf_ktime_get_ns();
+	bpf_map_update_elem(&zt_args, &id, &args, BPF_ANY);
+	return 0;
+}
+
+/* Switch the connection on once a chunk shows a known protocol; off after too many misses. */
+static __always_inline bool zt_conn_classify(struct zt_conn_info *ci, const __u8 *head, __u32 n)
+{
+	if (ci->proto != ZT_PROTO_UNKNOWN)
+		return ci->proto != ZT_PROTO_OFF;
+	ci->proto = zt_classify(head, n);
+	if (ci->proto != ZT_PROTO_UNKNOWN)
+		return true;
+	if (++ci->tries >= ZT_CLASSIFY_TRIES)
+		ci->proto = ZT_PROTO_OFF;
+	return false;
+}
+
+/* Bytes to copy. The masked form (n-1 & mask)+1 keeps 1..ZT_MAX_CAPTURE unchanged and proves
+ * the bound to the verifier, which clang's reordered compares do not. */
+static __always_inline __u32 zt_capture_len(__u32 len, __u8 flags)
+{
+	__u64 n = len;
+
+	if (flags & ZT_DF_NO_PAYLOAD)
+		return 0;
+	if (n > zt_capture_bytes)
+		n = zt_capture_bytes;
+	if (n > ZT_MAX_CAPTURE)
+		n = ZT_MAX_CAPTURE;
+	if (!n)
+		return 0;
+	asm volatile("%[n] += -1\n\t%[n] &= %[mask]\n\t%[n] += 1"
+		     : [n] "+r"(n)
+		     : [mask] "i"(ZT_MAX_CAPTURE - 1));
+	return n;
+}
+
+/*
+ * One chunk of payload: copy up to zt_capture_bytes and send it. A global function, so the
+ * verifier checks it once instead of once per iovec/mmsg call site. sys_flags packs
+ * zt_syscall (low byte) and ZT_DF_* flags (second byte).
+ */
+__noinline int zt_emit_chunk(__u64 fd, __u64 ubuf, __u32 len, __u32 sys_flags, __u64 ts)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct zt_conn_key key = { .tgid = id >> 32, .fd = (__u32)fd };
+	__u8 sys = sys_flags & 0xff, flags = (sys_flags >> 8) & 0xff;
+	__u8 dir = zt_sys_dir(sys) & 1;
+	struct zt_conn_info *ci;
+	struct zt_scratch_buf *sb;
+	__u32 zero = 0, n;
+	__u8 head[8] = {};
+
+	ci = bpf_map_lookup_elem(&zt_conns, &key);
+	if (!ci || !len || ci->proto == ZT_PROTO_OFF)
+		return 0;
+	if (ci->proto == ZT_PROTO_UNKNOWN && !(flags & ZT_DF_NO_PAYLOAD)) {
+		bpf_probe_read_user(head, sizeof(head), (void *)ubuf);
+		if (!zt_conn_classify(ci, head, len)) {
+			ci->bytes[dir] += len;
+			return 0;
+		}
+	}
+	sb = bpf_map_lookup_elem(&zt_scratch, &zero);
+	if (!sb)
+		return 0;
+	n = zt_capture_len(len, flags);
+	if (n && bpf_probe_read_user(sb->data, n, (void *)ubuf)) {
+		zt_count(ZT_CNT_READ_FAIL);
+		n = 0;
+		flags |= ZT_DF_NO_PAYLOAD;
+	}
+	sb->ev.hdr.type = ZT_EV_DATA;
+	sb->ev.hdr.tgid = id >> 32;
+	sb->ev.hdr.tid = (__u32)id;
+	sb->ev.hdr.fd = (__u32)fd;
+	sb->ev.hdr.ts_enter = ts;
+	sb->ev.hdr.ts_exit = bpf_ktime_get_ns();
+	sb->ev.hdr.conn_id = ci->conn_id;
+	sb->ev.tuple = ci->tuple;
+	sb->ev.offset = ci->bytes[dir];
+	sb->ev.len = len;
+	sb->ev.captured = n;
+	sb->ev.dir = dir;
+	sb->ev.role = ci->role;
+	sb->ev.proto = ci->proto;
+	sb->ev.flags = flags | (n < len ? ZT_DF_TRUNCATED : 0);
+	sb->ev.syscall = sys;
+	ci->bytes[dir] += len;
+	if (bpf_ringbuf_output(&zt_events, sb, sizeof(sb->ev) + n, 0)) {
+		zt_count(ZT_CNT_RB_FULL);
+		return 0;
+	}
+	zt_count(ZT_CNT_EVENTS);
+	return 0;
+}
+
+static __always_inline void zt_emit_data(const struct zt_sys_args *args, __u64 ubuf, __u32 len,
+					 __u8 flags)
+{
+	zt_emit_chunk(args->fd, ubuf, len, args->sys | (__u32)flags << 8, args->ts);
+}
+
+/* Walk an iovec array: one event per vector, the remainder as a bytes-only gap. */
+static __always_inline void zt_emit_iov(const struct zt_sys_args *args, __u64 iov_ptr, __u64 iovcnt, __u32 total)
+{
+	const struct iovec *iov = (const struct iovec *)iov_ptr;
+
+	for (int i = 0; i < ZT_MAX_IOV; i++) {
+		struct iovec v = {};
+		__u32 chunk;
+
+		if (!total || i >= iovcnt)
+			break;
+		if (bpf_probe_read_user(&v, sizeof(v), &iov[i]))
+			break;
+		chunk = v.iov_len < total ? v.iov_len : total;
+		zt_emit_data(args, (__u64)v.iov_base, chunk, 0);
+		total -= chunk;
+	}
+	if (total) {
+		zt_count(ZT_CNT_IOV_TRUNC);
+		zt_emit_data(args, 0, total, ZT_DF_NO_PAYLOAD);
+	}
+}
+
+static __always_inline void zt_emit_msghdr(const struct zt_sys_args *args, __u64 msg_ptr, __u32 total)
+{
+	struct user_msghdr msg = {};
+
+	if (bpf_probe_read_user(&msg, sizeof(msg), (void *)msg_ptr))
+		return;
+	zt_emit_iov(args, (__u64)msg.msg_iov, msg.msg_iovlen, total);
+}
+
+static __always_inline void zt_emit_mmsg(const struct zt_sys_args *args, int vlen)
+{
+	struct mmsghdr *mm = (struct mmsghdr *)args->buf;
+
+	for (int j = 0; j < ZT_MAX_MMSG; j++) {
+		__u32 len = 0;
+
+		if (j >= vlen)
+			break;
+		if (bpf_probe_read_user(&len, sizeof(len), &mm[j].msg_len))
+			break;
+		zt_emit_msghdr(args, (__u64)&mm[j].msg_hdr, len);
+	}
+}
+
+static __always_inline void zt_exit_data(const struct zt_sys_args *args, __u8 sys, long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct zt_conn_info *ci;
+
+	if (ret <= 0)
+		return;
+	ci = zt_conn_get(tgid, (__u32)args->fd, args->ts, args->sys);
+	if (!ci || ci->proto == ZT_PROTO_OFF)
+		return;
+	switch (sys) {
+	case ZT_SYS_READ:
+	case ZT_SYS_WRITE:
+	case ZT_SYS_RECVFROM:
+	case ZT_SYS_SENDTO:
+		zt_emit_data(args, args->buf, (__u32)ret, 0);
+		break;
+	case ZT_SYS_READV:
+	case ZT_SYS_WRITEV:
+		zt_emit_iov(args, args->buf, args->cnt, (__u32)ret);
+		break;
+	case ZT_SYS_RECVMSG:
+	case ZT_SYS_SENDMSG:
+		zt_emit_msghdr(args, args->buf, (__u32)ret);
+		break;
+	case ZT_SYS_RECVMMSG:
+	case ZT_SYS_SENDMMSG:
+		zt_emit_mmsg(args, (int)ret);
+		break;
+	case ZT_SYS_SENDFILE:
+		/* sendfile bytes never pass through user memory: count them only. */
+		if (ci->proto != ZT_PROTO_UNKNOWN)
+			zt_emit_data(args, 0, (__u32)ret, ZT_DF_NO_PAYLOAD);
+		break;
+	}
+}
+
+/* sys is a constant in the per-syscall tracepoints, so the compiler keeps one path each. */
+static __always_inline int zt_exit(long ret, int sys)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct zt_sys_args *args = bpf_map_lookup_elem(&zt_args, &id);
+
+	if (!args)
+		return 0;
+	if (sys < 0)
+		sys = args->sys;
+	switch (sys) {
+	case ZT_SYS_CONNECT:
+		if (ret == 0 || ret == -ZT_EINPROGRESS)
+			zt_conn_add(id >> 32, (__u32)args->fd, ZT_ROLE_CLIENT, args->ts, args->sys);
+		break;
+	case ZT_SYS_ACCEPT:
+		if (ret >= 0)
+			zt_conn_add(id >> 32, (__u32)ret, ZT_ROLE_SERVER, args->ts, args->sys);
+		break;
+	default:
+		zt_exit_data(args, sys, ret);
+	}
+	bpf_map_delete_elem(&zt_args, &id);
+	return 0;
+}
+
+/* close(): forget the descriptor; tell userspace when it was a traced connection. */
+static __always_inline int zt_close(__u64 fd)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct zt_conn_key key = { .tgid = id >> 32, .fd = (__u32)fd };
+	struct zt_conn_info *ci;
+
+	if (!zt_pid_candidate(key.tgid))
+		return 0;
+	ci = bpf_map_lookup_elem(&zt_conns, &key);
+	if (!ci)
+		return 0;
+	if (ci->is_socket && ci->proto != ZT_PROTO_OFF)
+		zt_emit_conn(ZT_EV_CONN_CLOSE, key.fd, bpf_ktime_get_ns(), ci, ZT_SYS_CLOSE);
+	bpf_map_delete_elem(&zt_conns, &key);
+	return 0;
+}
+
+/* --- syscall tracepoints (primary) --- */
+
+/* One entry/exit pair per syscall; buf and cnt are expressions over ctx (0 when absent). */
+#define ZT_TP_ENTER(name, sys, a_buf, a_cnt)                                              \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                       \
+	int tp_enter_##name(struct trace_event_raw_sys_enter *ctx)                        \
+	{                                                                                 \
+		return zt_enter(sys, ctx->args[0], a_buf, a_cnt);                      \
+	}                                                                                 \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                        \
+	int tp_exit_##name(struct trace_event_raw_sys_exit *ctx)                          \
+	{                                                                                 \
+		return zt_exit(ctx->ret, sys);                                            \
+	}
+
+ZT_TP_ENTER(read, ZT_SYS_READ, ctx->args[1], 0)
+ZT_TP_ENTER(write, ZT_SYS_WRITE, ctx->args[1], 0)
+ZT_TP_ENTER(readv, ZT_SYS_READV, ctx->args[1], ctx->args[2])
+ZT_TP_ENTER(writev, ZT_SYS_WRITEV, ctx->args[1], ctx->args[2])
+ZT_TP_ENTER(recvfrom, ZT_SYS_RECVFROM, ctx->args[1], 0)
+ZT_TP_ENTER(sendto, ZT_SYS_SENDTO, ctx->args[1], 0)
+ZT_TP_ENTER(recvmsg, ZT_SYS_RECVMSG, ctx->args[1], 0)
+ZT_TP_ENTER(sendmsg, ZT_SYS_SENDMSG, ctx->args[1], 0)
+ZT_TP_ENTER(recvmmsg, ZT_SYS_RECVMMSG, ctx->args[1], ctx->args[2])
+ZT_TP_ENTER(sendmmsg, ZT_SYS_SENDMMSG, ctx->args[1], ctx->args[2])
+ZT_TP_ENTER(sendfile64, ZT_SYS_SENDFILE, 0, 0)
+ZT_TP_ENTER(connect, ZT_SYS_CONNECT, 0, 0)
+ZT_TP_ENTER(accept, ZT_SYS_ACCEPT, 0, 0)
+ZT_TP_ENTER(accept4, ZT_SYS_ACCEPT, 0, 0)
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int tp_enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	return zt_close(ctx->args[0]);
+}
+
+/* --- raw_tp fallback: one program per direction, dispatching on the syscall number --- */
+
+static __always_inline int zt_nr_to_sys(long nr)
+{
+	for (int i = 0; i < ZT_SYS__COUNT; i++)
+		if (zt_nr[i] >= 0 && nr == zt_nr[i])
+			return i;
+	if (nr == zt_nr_accept4)
+		return ZT_SYS_ACCEPT;
+	return -1;
+}
+
+SEC("raw_tracepoint/sys_enter")
+int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	int sys = zt_nr_to_sys((long)ctx->args[1]);
+	__u64 a0, a1, a2;
+
+	if (sys < 0)
+		return 0;
+	a0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	if (sys == ZT_SYS_CLOSE)
+		return zt_close(a0);
+	a1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	a2 = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	if (sys == ZT_SYS_CONNECT || sys == ZT_SYS_ACCEPT || sys == ZT_SYS_SENDFILE)
+		a1 = a2 = 0;
+	return zt_enter(sys, a0, a1, a2);
+}
+
+SEC("raw_tracepoint/sys_exit")
+int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	/* Every syscall of the system passes here: leave untraced processes at once. */
+	if (!zt_pid_candidate(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	return zt_exit((long)ctx->args[1], -1);
+}

@@ -1,0 +1,30 @@
+/* Userspace connection state: byte streams per direction fed to the protocol parsers. */
+#ifndef ZT_CONN_TABLE_H
+#define ZT_CONN_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zt_events.h"
+
+struct zt_conn_stats {
+	uint64_t opened;	/* connections seen */
+	uint64_t active;	/* connections in the table now */
+	uint64_t parsed_off;	/* given up: unparseable or unknown protocol */
+	uint64_t gap_bytes;	/* bytes missing between events (kernel drops/truncation) */
+};
+
+/* Called when userspace gives up on a connection, so the kernel stops sending its data. */
+typedef void (*zt_conn_off_fn)(uint32_t tgid, uint32_t fd, void *ctx);
+
+void zt_conn_table_init(zt_conn_off_fn off, void *ctx);
+void zt_conn_on_open(const struct zt_conn_event *ev);
+void zt_conn_on_data(const struct zt_data_event *ev, size_t size);
+void zt_conn_on_close(const struct zt_conn_event *ev);
+/* The process is gone: close all its connections (flushes their parsers). */
+void zt_conn_close_pid(uint32_t tgid);
+/* Shutdown: close everything. */
+void zt_conn_close_all(void);
+void zt_conn_get_stats(struct zt_conn_stats *out);
+
+#endif

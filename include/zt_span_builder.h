@@ -1,0 +1,53 @@
+/* Records → spans: IDs, parent links, timing, semantic-convention attributes. */
+#ifndef ZT_SPAN_BUILDER_H
+#define ZT_SPAN_BUILDER_H
+
+#include <stdint.h>
+
+#include "zt_events.h"
+#include "zt_exporter.h"
+#include "zt_l7.h"
+
+#define ZT_SB_PENDING 32
+
+/* A server request seen (head parsed) whose response is not written yet. */
+struct zt_server_ctx {
+	uint8_t trace_id[16];
+	uint8_t span_id[8];
+	uint8_t parent_span_id[8];
+	uint32_t tid;
+	uint8_t sampled;
+};
+
+/* What the span builder keeps per connection (embedded in the connection table). */
+struct zt_sb_conn {
+	uint32_t tgid;
+	uint32_t fd;
+	uint64_t conn_id;
+	struct zt_tuple tuple;
+	uint8_t role;		/* zt_role from the kernel */
+	struct zt_server_ctx pending[ZT_SB_PENDING];	/* FIFO of server requests in flight */
+	uint32_t pending_head, pending_len;
+};
+
+struct zt_span_builder_stats {
+	uint64_t spans;
+	uint64_t server_spans;
+	uint64_t client_spans;
+	uint64_t parented_by_thread;	/* client spans parented by the thread's server span */
+	uint64_t continued;		/* spans continuing an incoming traceparent */
+};
+
+/* Exporters receive every span; mono_to_real converts CLOCK_MONOTONIC ns to Unix ns. */
+void zt_span_builder_init(struct zt_exporter **exporters, int n, int64_t mono_to_real);
+void zt_span_builder_request_head(struct zt_sb_conn *c, const struct zt_l7_record *rec);
+void zt_span_builder_record(struct zt_sb_conn *c, const struct zt_l7_record *rec);
+/* Forget the connection's in-flight server requests (thread contexts pointing at them). */
+void zt_span_builder_conn_closed(struct zt_sb_conn *c);
+void zt_span_builder_get_stats(struct zt_span_builder_stats *out);
+void zt_span_builder_free(void);
+
+/* Low-cardinality span name for an HTTP server span: "GET /users/{id}" style, ids as * (exposed for tests). */
+void zt_http_span_name(const char *method, const char *target, char *out, size_t outlen);
+
+#endif

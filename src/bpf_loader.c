@@ -1,0 +1,271 @@
+/* BPF lifecycle: open → configure rodata → pick hooks → load → attach. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "zt_bpf_loader.h"
+#include "zt_log.h"
+#include "zerotrace.skel.h"
+
+struct zt_bpf {
+	struct zerotrace_bpf *skel;
+	enum zt_hook_kind hook;
+};
+
+const char *zt_hook_name(enum zt_hook_kind kind)
+{
+	switch (kind) {
+	case ZT_HOOK_TRACEPOINT:
+		return "syscall tracepoints";
+	case ZT_HOOK_RAW_TP:
+		return "raw_tp sys_enter/sys_exit";
+	default:
+		return "auto";
+	}
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && zt_log_level < ZT_LOG_DEBUG)
+		return 0;
+	if (level != LIBBPF_DEBUG && zt_log_level < ZT_LOG_INFO)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Syscall numbers for the raw_tp dispatcher, indexed by enum zt_syscall. */
+static void set_syscall_numbers(struct zerotrace_bpf *skel)
+{
+	static const int nr[ZT_SYS__COUNT] = {
+		[ZT_SYS_READ] = SYS_read,	  [ZT_SYS_WRITE] = SYS_write,
+		[ZT_SYS_READV] = SYS_readv,	  [ZT_SYS_WRITEV] = SYS_writev,
+		[ZT_SYS_RECVFROM] = SYS_recvfrom, [ZT_SYS_SENDTO] = SYS_sendto,
+		[ZT_SYS_RECVMSG] = SYS_recvmsg,	  [ZT_SYS_SENDMSG] = SYS_sendmsg,
+		[ZT_SYS_RECVMMSG] = SYS_recvmmsg, [ZT_SYS_SENDMMSG] = SYS_sendmmsg,
+		[ZT_SYS_SENDFILE] = SYS_sendfile, [ZT_SYS_CONNECT] = SYS_connect,
+		[ZT_SYS_ACCEPT] = SYS_accept,	  [ZT_SYS_CLOSE] = SYS_close,
+	};
+
+	for (int i = 0; i < ZT_SYS__COUNT; i++)
+		skel->rodata->zt_nr[i] = nr[i];
+	skel->rodata->zt_nr_accept4 = SYS_accept4;
+}
+
+static bool tracepoint_exists(const char *sec)
+{
+	char path[256];
+
+	/* sec is "tracepoint/<category>/<name>" */
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/id", sec + strlen("tracepoint/"));
+	return access(path, F_OK) == 0;
+}
+
+/* Keep the chosen family's programs; the others are not loaded. */
+static void select_programs(struct zerotrace_bpf *skel, enum zt_hook_kind hook)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		const char *sec = bpf_program__section_name(prog);
+		bool keep = true;
+
+		if (strncmp(sec, "tracepoint/syscalls/", 20) == 0)
+			keep = hook == ZT_HOOK_TRACEPOINT && tracepoint_exists(sec);
+		else if (strcmp(sec, "raw_tracepoint/sys_enter") == 0 ||
+			 strcmp(sec, "raw_tracepoint/sys_exit") == 0)
+			keep = hook == ZT_HOOK_RAW_TP;
+		bpf_program__set_autoload(prog, keep);
+	}
+}
+
+static enum zt_hook_kind choose_hook(enum zt_hook_kind wanted)
+{
+	bool tp = zt_tracefs_ensure() == 0 &&
+		  access("/sys/kernel/tracing/events/syscalls/sys_enter_read/id", F_OK) == 0;
+
+	if (wanted == ZT_HOOK_TRACEPOINT && !tp)
+		zt_warn("syscall tracepoints unavailable (tracefs or CONFIG_FTRACE_SYSCALLS); using raw_tp");
+	if (wanted == ZT_HOOK_RAW_TP || !tp)
+		return ZT_HOOK_RAW_TP;
+	return ZT_HOOK_TRACEPOINT;
+}
+
+static void configure(struct zerotrace_bpf *skel, const struct zt_bpf_config *cfg)
+{
+	uint32_t cap = cfg->capture_bytes ? cfg->capture_bytes : ZT_DEFAULT_CAPTURE;
+
+	skel->rodata->zt_capture_bytes = cap > ZT_MAX_CAPTURE ? ZT_MAX_CAPTURE : cap;
+	skel->rodata->zt_trace_all = cfg->trace_all;
+	skel->rodata->zt_port_filter = cfg->port_filter;
+	skel->rodata->zt_exec_events = cfg->exec_events;
+	skel->rodata->zt_n_cgroups = cfg->n_cgroups;
+	skel->rodata->zt_self_tgid = getpid();
+	set_syscall_numbers(skel);
+	if (cfg->ringbuf_bytes)
+		bpf_map__set_max_entries(skel->maps.zt_events, cfg->ringbuf_bytes);
+}
+
+static int fill_selection_maps(struct zerotrace_bpf *skel, const struct zt_bpf_config *cfg)
+{
+	for (uint32_t i = 0; i < cfg->n_cgroups && i < ZT_MAX_CGROUPS; i++) {
+		struct { uint64_t id; uint32_t level, pad; } sel = { cfg->cgroup_ids[i],
+								      cfg->cgroup_levels[i], 0 };
+
+		if (bpf_map__update_elem(skel->maps.zt_cgroups, &i, sizeof(i), &sel, sizeof(sel),
+					 BPF_ANY))
+			return -errno;
+	}
+	for (uint32_t i = 0; i < cfg->n_ports; i++) {
+		uint8_t one = 1;
+
+		if (bpf_map__update_elem(skel->maps.zt_ports, &cfg->ports[i], sizeof(uint16_t),
+					 &one, 1, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static int check_prerequisites(void)
+{
+	if (geteuid() != 0) {
+		zt_err("must run as root (needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		zt_err("kernel BTF missing: /sys/kernel/btf/vmlinux (needs CONFIG_DEBUG_INFO_BTF=y)");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int zt_bpf_start(struct zt_bpf **out, const struct zt_bpf_config *cfg)
+{
+	struct zt_bpf *bpf;
+	int err;
+
+	err = check_prerequisites();
+	if (err)
+		return err;
+	libbpf_set_print(libbpf_print);
+	bpf = calloc(1, sizeof(*bpf));
+	if (!bpf)
+		return -ENOMEM;
+	bpf->skel = zerotrace_bpf__open();
+	if (!bpf->skel) {
+		err = -errno;
+		zt_err("cannot open BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	configure(bpf->skel, cfg);
+	bpf->hook = choose_hook(cfg->hook);
+	select_programs(bpf->skel, bpf->hook);
+	err = zerotrace_bpf__load(bpf->skel);
+	if (err) {
+		zt_err("cannot load BPF programs: %s (run with -v for the verifier log)",
+		       strerror(-err));
+		goto fail;
+	}
+	err = fill_selection_maps(bpf->skel, cfg);
+	if (err) {
+		zt_err("cannot fill selection maps: %s", strerror(-err));
+		goto fail;
+	}
+	err = zerotrace_bpf__attach(bpf->skel);
+	if (err) {
+		zt_err("cannot attach BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	zt_info("socket hooks: %s", zt_hook_name(bpf->hook));
+	*out = bpf;
+	return 0;
+fail:
+	zerotrace_bpf__destroy(bpf->skel);
+	free(bpf);
+	return err;
+}
+
+void zt_bpf_stop(struct zt_bpf *bpf)
+{
+	if (!bpf)
+		return;
+	zerotrace_bpf__destroy(bpf->skel);
+	free(bpf);
+}
+
+enum zt_hook_kind zt_bpf_hook(const struct zt_bpf *bpf)
+{
+	return bpf->hook;
+}
+
+int zt_bpf_trace_pid(struct zt_bpf *bpf, uint32_t tgid, bool follow_children)
+{
+	uint8_t flags = ZT_PID_TRACED | (follow_children ? ZT_PID_FOLLOW_CHILDREN : 0);
+
+	if (bpf_map__update_elem(bpf->skel->maps.zt_pids, &tgid, sizeof(tgid), &flags,
+				 sizeof(flags), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+bool zt_bpf_pid_traced(struct zt_bpf *bpf, uint32_t tgid)
+{
+	uint8_t flags;
+
+	return bpf_map__lookup_elem(bpf->skel->maps.zt_pids, &tgid, sizeof(tgid), &flags,
+				    sizeof(flags), 0) == 0;
+}
+
+int zt_bpf_untrace_pid(struct zt_bpf *bpf, uint32_t tgid)
+{
+	if (bpf_map__delete_elem(bpf->skel->maps.zt_pids, &tgid, sizeof(tgid), 0))
+		return -errno;
+	return 0;
+}
+
+int zt_bpf_conn_off(struct zt_bpf *bpf, uint32_t tgid, uint32_t fd)
+{
+	struct zt_conn_key key = { .tgid = tgid, .fd = fd };
+	struct zt_conn_info ci;
+
+	if (bpf_map__lookup_elem(bpf->skel->maps.zt_conns, &key, sizeof(key), &ci, sizeof(ci), 0))
+		return -errno;
+	ci.proto = ZT_PROTO_OFF;
+	if (bpf_map__update_elem(bpf->skel->maps.zt_conns, &key, sizeof(key), &ci, sizeof(ci),
+				 BPF_EXIST))
+		return -errno;
+	return 0;
+}
+
+int zt_bpf_counters(struct zt_bpf *bpf, uint64_t out[ZT_CNT__COUNT])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < ZT_CNT__COUNT; k++) {
+		out[k] = 0;
+		if (bpf_map__lookup_elem(bpf->skel->maps.zt_counters, &k, sizeof(k), vals,
+					 sizeof(*vals) * ncpu, 0))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+int zt_bpf_ringbuf_fd(struct zt_bpf *bpf)
+{
+	return bpf_map__fd(bpf->skel->maps.zt_events);
+}

@@ -1,0 +1,114 @@
+/* Probe what this kernel offers: hooks, map types, lockdown, cgroup v2. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "zt_bpf_loader.h"
+#include "zt_log.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+
+static bool path_exists(const char *p)
+{
+	return access(p, F_OK) == 0;
+}
+
+int zt_tracefs_ensure(void)
+{
+	if (path_exists(TRACEFS "/events"))
+		return 0;
+	if (mount("nodev", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY) {
+		zt_debug("cannot mount tracefs at %s: %s", TRACEFS, strerror(errno));
+		return -errno;
+	}
+	zt_info("mounted tracefs at %s", TRACEFS);
+	return path_exists(TRACEFS "/events") ? 0 : -ENOENT;
+}
+
+/* A minimal fentry program on a kernel function; EPERM under some lockdown setups. */
+static bool probe_fentry(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },	/* r0 = 0 */
+		{ .code = 0x95 },				/* exit */
+	};
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int id, fd;
+
+	if (!vmlinux)
+		return false;
+	id = btf__find_by_name_kind(vmlinux, "tcp_sendmsg", BTF_KIND_FUNC);
+	btf__free(vmlinux);
+	if (id < 0)
+		return false;
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
+		    .attach_btf_id = id);
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "zt_probe", "GPL", insns, 2, &opts);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static void read_lockdown(struct zt_features *f)
+{
+	FILE *fp = fopen("/sys/kernel/security/lockdown", "r");
+	char line[128] = "", *open, *end;
+
+	snprintf(f->lockdown, sizeof(f->lockdown), "unknown");
+	if (!fp)
+		return;
+	if (fgets(line, sizeof(line), fp)) {
+		open = strchr(line, '[');
+		end = open ? strchr(open, ']') : NULL;
+		if (open && end) {
+			*end = '\0';
+			snprintf(f->lockdown, sizeof(f->lockdown), "%s", open + 1);
+		}
+	}
+	fclose(fp);
+}
+
+static void find_cgroup2(struct zt_features *f)
+{
+	FILE *fp = fopen("/proc/mounts", "r");
+	char dev[256], path[256], type[64];
+
+	f->cgroup2_path[0] = '\0';
+	if (!fp)
+		return;
+	while (fscanf(fp, "%255s %255s %63s %*[^\n]", dev, path, type) == 3) {
+		if (strcmp(type, "cgroup2") == 0) {
+			snprintf(f->cgroup2_path, sizeof(f->cgroup2_path), "%s", path);
+			break;
+		}
+	}
+	fclose(fp);
+}
+
+void zt_features_probe(struct zt_features *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->btf = path_exists("/sys/kernel/btf/vmlinux");
+	f->tracefs = zt_tracefs_ensure() == 0;
+	f->syscall_tracepoints = path_exists(TRACEFS "/events/syscalls/sys_enter_read/id");
+	f->raw_tp = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL) == 1;
+	f->kprobes = path_exists("/sys/bus/event_source/devices/kprobe/type");
+	f->fentry = f->btf && probe_fentry();
+	f->ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
+	f->sockops = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SOCK_OPS, NULL) == 1;
+	f->sk_msg = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SK_MSG, NULL) == 1;
+	read_lockdown(f);
+	/* securityfs may be unmounted: ask the verifier about the helper itself. */
+	f->probe_write_user = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT,
+						      BPF_FUNC_probe_write_user, NULL) == 1 &&
+			      strcmp(f->lockdown, "integrity") != 0 &&
+			      strcmp(f->lockdown, "confidentiality") != 0;
+	find_cgroup2(f);
+}

@@ -1,0 +1,443 @@
+/* zerotrace: CLI, lifecycle (load → select → read events → flush → exit). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "zt_bpf_loader.h"
+#include "zt_conn_table.h"
+#include "zt_event_reader.h"
+#include "zt_exporter.h"
+#include "zt_l7.h"
+#include "zt_log.h"
+#include "zt_proc_table.h"
+#include "zt_selection.h"
+#include "zt_span_builder.h"
+#include "export/otlp_encode.h"
+
+#define MAX_EXPORTERS 3
+#define FLUSH_TIMEOUT_MS 5000
+
+struct options {
+	struct zt_selection sel;
+	const char *output;
+	const char *otlp_endpoint;
+	bool quiet;
+	uint32_t capture_bytes;
+	enum zt_hook_kind hook;
+	char **command;		/* after "--", NULL-terminated */
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: zerotrace [OPTIONS] [-- COMMAND [ARG...]]\n"
+		"       zerotrace features\n"
+		"\n"
+		"What to trace (repeatable, combined):\n"
+		"  --pid PID            a running process and its descendants\n"
+		"  --exe GLOB           processes whose executable path or name matches GLOB\n"
+		"  --cgroup PATH        processes in a cgroup v2 (and its descendants)\n"
+		"  --port N             TCP connections with local or remote port N\n"
+		"  --all                every process on the host\n"
+		"  -- COMMAND           run COMMAND traced, exit with its code\n"
+		"Output:\n"
+		"  -o, --output FILE    OTLP/JSON lines (one ExportTraceServiceRequest per line)\n"
+		"  --otlp-endpoint URL  OTLP/HTTP protobuf (also OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT)\n"
+		"  -q, --quiet          no console waterfall\n"
+		"Tuning:\n"
+		"  --capture-bytes N    payload bytes captured per syscall (64..16384, default %d)\n"
+		"  --hooks KIND         auto|tracepoint|raw_tp (default auto)\n"
+		"  -v, --verbose        more logs (repeat for debug)\n"
+		"  -h, --help           this help\n"
+		"  -V, --version        print the version\n",
+		ZT_DEFAULT_CAPTURE);
+}
+
+static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *out < min || *out > max || s[0] == '-')
+		return -1;
+	return 0;
+}
+
+static int bad_option(const char *opt, const char *val, const char *why)
+{
+	fprintf(stderr, "zerotrace: invalid %s '%s': %s\n", opt, val, why);
+	fprintf(stderr, "Try 'zerotrace --help'.\n");
+	return 2;
+}
+
+static int add_selection(struct options *o, int c, const char *arg)
+{
+	struct zt_selection *s = &o->sel;
+	unsigned long v;
+
+	switch (c) {
+	case 'p':
+		if (parse_uint(arg, 1, 4194304, &v) || s->n_pids == ZT_SEL_MAX)
+			return bad_option("--pid", arg, "expected a process id");
+		s->pids[s->n_pids++] = (uint32_t)v;
+		return 0;
+	case 'e':
+		if (!arg[0] || s->n_exes == ZT_SEL_MAX)
+			return bad_option("--exe", arg, "expected a glob");
+		s->exes[s->n_exes++] = arg;
+		return 0;
+	case 'g':
+		if (!arg[0] || s->n_cgroups == ZT_MAX_CGROUPS)
+			return bad_option("--cgroup", arg, "expected a cgroup path (at most 8)");
+		s->cgroups[s->n_cgroups++] = arg;
+		return 0;
+	case 'P':
+		if (parse_uint(arg, 1, 65535, &v) || s->n_ports == ZT_SEL_MAX)
+			return bad_option("--port", arg, "expected a port 1..65535");
+		s->ports[s->n_ports++] = (uint16_t)v;
+		return 0;
+	}
+	return 2;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "exe", required_argument, NULL, 'e' },
+		{ "cgroup", required_argument, NULL, 'g' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "otlp-endpoint", required_argument, NULL, 'O' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "capture-bytes", required_argument, NULL, 'c' },
+		{ "hooks", required_argument, NULL, 'H' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{},
+	};
+	unsigned long v;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "+o:qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+		case 'e':
+		case 'g':
+		case 'P':
+			rc = add_selection(o, c, optarg);
+			if (rc)
+				return rc;
+			break;
+		case 'a':
+			o->sel.all = true;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'O':
+			o->otlp_endpoint = optarg;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'c':
+			if (parse_uint(optarg, 64, ZT_MAX_CAPTURE, &v))
+				return bad_option("--capture-bytes", optarg, "expected 64..16384");
+			o->capture_bytes = (uint32_t)v;
+			break;
+		case 'H':
+			if (strcmp(optarg, "auto") == 0)
+				o->hook = ZT_HOOK_AUTO;
+			else if (strcmp(optarg, "tracepoint") == 0)
+				o->hook = ZT_HOOK_TRACEPOINT;
+			else if (strcmp(optarg, "raw_tp") == 0)
+				o->hook = ZT_HOOK_RAW_TP;
+			else
+				return bad_option("--hooks", optarg, "expected auto, tracepoint or raw_tp");
+			break;
+		case 'v':
+			zt_log_level++;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("zerotrace %s\n", ZT_VERSION);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'zerotrace --help'.\n");
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") != 0) {
+			fprintf(stderr, "zerotrace: unexpected argument '%s' (put the command after --)\n",
+				argv[optind]);
+			return 2;
+		}
+		o->command = &argv[optind];
+	}
+	if (!o->command && zt_selection_empty(&o->sel)) {
+		fprintf(stderr, "zerotrace: nothing to trace: give -- COMMAND, --pid, --exe, "
+				"--cgroup, --port or --all\nTry 'zerotrace --help'.\n");
+		return 2;
+	}
+	return 0;
+}
+
+static int cmd_features(void)
+{
+	struct zt_features f;
+	enum zt_hook_kind hook;
+
+	if (geteuid() != 0)
+		fprintf(stderr, "zerotrace: warning: not root: BPF probes below may read as absent\n");
+	zt_features_probe(&f);
+	hook = f.syscall_tracepoints ? ZT_HOOK_TRACEPOINT : ZT_HOOK_RAW_TP;
+	printf("kernel BTF (/sys/kernel/btf/vmlinux)  %s\n", f.btf ? "yes" : "no");
+	printf("tracefs                               %s\n", f.tracefs ? "yes" : "no");
+	printf("syscall tracepoints                   %s\n", f.syscall_tracepoints ? "yes" : "no");
+	printf("raw tracepoints                       %s\n", f.raw_tp ? "yes" : "no");
+	printf("kprobes                               %s\n", f.kprobes ? "yes" : "no (CONFIG_KPROBES off)");
+	printf("fentry/fexit (BPF trampoline)         %s\n", f.fentry ? "yes" : "no (load refused)");
+	printf("ring buffer                           %s\n", f.ringbuf ? "yes" : "no");
+	printf("sockops                               %s\n", f.sockops ? "yes" : "no");
+	printf("sk_msg                                %s\n", f.sk_msg ? "yes" : "no");
+	printf("bpf_probe_write_user                  %s (lockdown: %s)\n",
+	       f.probe_write_user ? "yes" : "no", f.lockdown);
+	printf("cgroup v2 mount                       %s\n", f.cgroup2_path[0] ? f.cgroup2_path : "none");
+	printf("chosen socket hooks                   %s\n",
+	       f.syscall_tracepoints || f.raw_tp ? zt_hook_name(hook) : "none available");
+	printf("chosen process hooks                  raw_tp sched_process_{fork,exec,exit}\n");
+	return f.btf && f.ringbuf && (f.syscall_tracepoints || f.raw_tp) ? 0 : 1;
+}
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int64_t mono_to_real_offset(void)
+{
+	struct timespec mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	return ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
+}
+
+static int make_exporters(const struct options *o, struct zt_exporter **exps)
+{
+	char endpoint[1024];
+	int n = 0;
+
+	if (!o->quiet) {
+		const char *nc = getenv("NO_COLOR");
+
+		exps[n++] = zt_console_exporter_new(stdout, isatty(STDOUT_FILENO) && !(nc && *nc));
+	}
+	if (o->output) {
+		exps[n] = zt_otlp_json_exporter_new(o->output);
+		if (!exps[n])
+			return -1;
+		n++;
+	}
+	if (zt_otlp_endpoint_from_env(endpoint, sizeof(endpoint), o->otlp_endpoint) == 0) {
+		struct zt_otlp_http_config cfg = {
+			.endpoint = endpoint,
+			.headers = zt_otlp_headers_from_env(),
+			.gzip = zt_otlp_gzip_from_env(),
+		};
+
+		exps[n] = zt_otlp_http_exporter_new(&cfg);
+		if (!exps[n])
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+/* Child side of "-- COMMAND": wait until the agent traces us, then exec. */
+static pid_t spawn_command(char **command, int *release_fd)
+{
+	int fds[2];
+	pid_t pid;
+	char go;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(fds[1]);
+		if (read(fds[0], &go, 1) != 1)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		execvp(command[0], command);
+		fprintf(stderr, "zerotrace: cannot run '%s': %s\n", command[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[0]);
+	*release_fd = fds[1];
+	return pid;
+}
+
+static int exit_code_of(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+static void print_summary(struct zt_bpf *bpf, struct zt_reader *reader,
+			  struct zt_exporter **exps, int n_exps)
+{
+	uint64_t cnt[ZT_CNT__COUNT] = {};
+	struct zt_reader_stats rs;
+	struct zt_conn_stats cs;
+	struct zt_span_builder_stats ss;
+	struct zt_exporter_stats es, total = {};
+
+	zt_bpf_counters(bpf, cnt);
+	zt_reader_get_stats(reader, &rs);
+	zt_conn_get_stats(&cs);
+	zt_span_builder_get_stats(&ss);
+	for (int i = 0; i < n_exps; i++) {
+		if (strcmp(exps[i]->name, "console") == 0)
+			continue;
+		exps[i]->get_stats(exps[i], &es);
+		total.spans_ok += es.spans_ok;
+		total.spans_failed += es.spans_failed;
+	}
+	fprintf(stderr,
+		"zerotrace: events %llu, bytes %llu (captured %llu), connections %llu, spans %llu, "
+		"exported %llu ok %llu failed; dropped: ringbuf %llu, read %llu, conn table %llu, "
+		"iov %llu, gap bytes %llu, unparseable %llu, malformed %llu\n",
+		(unsigned long long)rs.events, (unsigned long long)rs.bytes,
+		(unsigned long long)rs.captured, (unsigned long long)cs.opened,
+		(unsigned long long)ss.spans, (unsigned long long)total.spans_ok,
+		(unsigned long long)total.spans_failed, (unsigned long long)cnt[ZT_CNT_RB_FULL],
+		(unsigned long long)cnt[ZT_CNT_READ_FAIL], (unsigned long long)cnt[ZT_CNT_CONN_FULL],
+		(unsigned long long)cnt[ZT_CNT_IOV_TRUNC], (unsigned long long)cs.gap_bytes,
+		(unsigned long long)cs.parsed_off, (unsigned long long)zt_l7_stats.malformed);
+}
+
+/* Warn when the kernel drops events, at most every 10 s. */
+static void check_drops(struct zt_bpf *bpf)
+{
+	static uint64_t last_dropped;
+	static time_t last_warn;
+	uint64_t cnt[ZT_CNT__COUNT] = {};
+	time_t now = time(NULL);
+
+	if (now - last_warn < 10 || zt_bpf_counters(bpf, cnt))
+		return;
+	if (cnt[ZT_CNT_RB_FULL] > last_dropped) {
+		zt_warn("ring buffer full: %llu events dropped so far (agent falling behind)",
+			(unsigned long long)cnt[ZT_CNT_RB_FULL]);
+		last_warn = now;
+	}
+	last_dropped = cnt[ZT_CNT_RB_FULL];
+}
+
+static int run(struct options *o)
+{
+	struct zt_bpf_config cfg = { .capture_bytes = o->capture_bytes, .hook = o->hook };
+	struct zt_exporter *exps[MAX_EXPORTERS];
+	struct zt_reader *reader = NULL;
+	struct zt_bpf *bpf = NULL;
+	int n_exps, release_fd = -1, status = 0, rc = 1;
+	pid_t child = 0;
+	bool child_done = false;
+
+	if (zt_selection_to_config(&o->sel, &cfg))
+		return 1;
+	n_exps = make_exporters(o, exps);
+	if (n_exps < 0)
+		return 1;
+	zt_span_builder_init(exps, n_exps, mono_to_real_offset());
+	if (zt_bpf_start(&bpf, &cfg))
+		goto out;
+	if (zt_reader_new(&reader, bpf, &o->sel))
+		goto out;
+	zt_selection_apply(&o->sel, bpf);
+	install_signals();
+	if (o->command) {
+		child = spawn_command(o->command, &release_fd);
+		if (child < 0) {
+			zt_err("cannot start '%s': %s", o->command[0], strerror(errno));
+			goto out;
+		}
+		zt_bpf_trace_pid(bpf, (uint32_t)child, true);
+		if (write(release_fd, "g", 1) != 1)
+			zt_warn("cannot release the command: %s", strerror(errno));
+		close(release_fd);
+	}
+	zt_info("tracing; stop with Ctrl-C");
+	while (!stop_signal && !child_done) {
+		zt_reader_poll(reader, 100);
+		check_drops(bpf);
+		if (child && waitpid(child, &status, WNOHANG) == child)
+			child_done = true;
+	}
+	if (stop_signal && child && !child_done) {
+		kill(child, stop_signal);
+		for (int i = 0; i < 50 && waitpid(child, &status, WNOHANG) != child; i++)
+			zt_reader_poll(reader, 100);
+	}
+	/* Everything the traced programs did is in the ring buffer by now. */
+	zt_reader_drain(reader);
+	zt_conn_close_all();
+	rc = child ? exit_code_of(status) : 0;
+out:
+	for (int i = 0; i < n_exps; i++)
+		exps[i]->flush(exps[i], FLUSH_TIMEOUT_MS);
+	if (reader)
+		print_summary(bpf, reader, exps, n_exps);
+	for (int i = 0; i < n_exps; i++)
+		exps[i]->destroy(exps[i]);
+	zt_reader_free(reader);
+	zt_bpf_stop(bpf);
+	zt_span_builder_free();
+	zt_proc_table_free();
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {};
+	int rc;
+
+	if (argc >= 2 && strcmp(argv[1], "features") == 0)
+		return cmd_features();
+	rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc;
+	return run(&o);
+}

@@ -1,0 +1,381 @@
+/* Records → spans. Event thread only; exporters get finished spans. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zt_log.h"
+#include "zt_proc_table.h"
+#include "zt_span_builder.h"
+
+#define THREAD_BUCKETS 4096
+
+/* Server request a thread is handling: outgoing calls on that thread are its children. */
+struct thread_ctx {
+	uint32_t tid;
+	uint64_t conn_id;
+	struct zt_server_ctx ctx;
+	struct thread_ctx *next;
+};
+
+static struct thread_ctx *threads[THREAD_BUCKETS];
+static struct zt_exporter **exporters;
+static int n_exporters;
+static int64_t mono_to_real;
+static struct zt_span_builder_stats stats;
+
+void zt_span_builder_init(struct zt_exporter **exps, int n, int64_t offset)
+{
+	exporters = exps;
+	n_exporters = n;
+	mono_to_real = offset;
+}
+
+void zt_span_builder_get_stats(struct zt_span_builder_stats *out)
+{
+	*out = stats;
+}
+
+static struct thread_ctx **thread_slot(uint32_t tid)
+{
+	struct thread_ctx **pp = &threads[tid % THREAD_BUCKETS];
+
+	while (*pp && (*pp)->tid != tid)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static void thread_set(uint32_t tid, uint64_t conn_id, const struct zt_server_ctx *ctx)
+{
+	struct thread_ctx **pp = thread_slot(tid);
+
+	if (!*pp) {
+		*pp = calloc(1, sizeof(**pp));
+		if (!*pp)
+			return;
+		(*pp)->tid = tid;
+	}
+	(*pp)->conn_id = conn_id;
+	(*pp)->ctx = *ctx;
+}
+
+/* Drop the thread's context if it still belongs to this request (or connection). */
+static void thread_clear(uint32_t tid, uint64_t conn_id, const uint8_t *span_id)
+{
+	struct thread_ctx **pp = thread_slot(tid), *t = *pp;
+
+	if (!t || t->conn_id != conn_id || (span_id && memcmp(t->ctx.span_id, span_id, 8)))
+		return;
+	*pp = t->next;
+	free(t);
+}
+
+static const struct zt_server_ctx *thread_get(uint32_t tid)
+{
+	struct thread_ctx *t = *thread_slot(tid);
+
+	return t ? &t->ctx : NULL;
+}
+
+void zt_span_builder_free(void)
+{
+	for (int i = 0; i < THREAD_BUCKETS; i++) {
+		while (threads[i]) {
+			struct thread_ctx *t = threads[i];
+
+			threads[i] = t->next;
+			free(t);
+		}
+	}
+}
+
+static void server_ctx_new(const struct zt_l7_record *rec, struct zt_server_ctx *ctx)
+{
+	struct zt_traceparent tp;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->tid = rec->req_first.tid;
+	zt_id_random(ctx->span_id, 8);
+	if (rec->traceparent[0] &&
+	    zt_traceparent_parse(rec->traceparent, strlen(rec->traceparent), &tp) == 0) {
+		memcpy(ctx->trace_id, tp.trace_id, 16);
+		memcpy(ctx->parent_span_id, tp.span_id, 8);
+		ctx->sampled = tp.flags & 1;
+		return;
+	}
+	zt_id_random(ctx->trace_id, 16);
+	ctx->sampled = 1;
+}
+
+void zt_span_builder_request_head(struct zt_sb_conn *c, const struct zt_l7_record *rec)
+{
+	struct zt_server_ctx *ctx;
+
+	if (rec->req_dir != ZT_L7_INGRESS)
+		return;
+	if (c->pending_len == ZT_SB_PENDING) {
+		/* Oldest request never completed: forget it rather than mispair. */
+		c->pending_head = (c->pending_head + 1) % ZT_SB_PENDING;
+		c->pending_len--;
+	}
+	ctx = &c->pending[(c->pending_head + c->pending_len) % ZT_SB_PENDING];
+	server_ctx_new(rec, ctx);
+	c->pending_len++;
+	thread_set(ctx->tid, c->conn_id, ctx);
+}
+
+static bool pending_pop(struct zt_sb_conn *c, struct zt_server_ctx *out)
+{
+	if (!c->pending_len)
+		return false;
+	*out = c->pending[c->pending_head];
+	c->pending_head = (c->pending_head + 1) % ZT_SB_PENDING;
+	c->pending_len--;
+	return true;
+}
+
+void zt_span_builder_conn_closed(struct zt_sb_conn *c)
+{
+	struct zt_server_ctx ctx;
+
+	while (pending_pop(c, &ctx))
+		thread_clear(ctx.tid, c->conn_id, ctx.span_id);
+}
+
+static bool is_digitish(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.')
+			continue;
+		else if (n >= 16 && ((s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+			continue;
+		else
+			return false;
+	return n > 0;
+}
+
+/* Path without query; id-like segments become "*", at most three segments kept. */
+void zt_http_span_name(const char *method, const char *target, char *out, size_t outlen)
+{
+	const char *p = target;
+	size_t len;
+	int segs = 0;
+
+	len = (size_t)snprintf(out, outlen, "%s ", method[0] ? method : "HTTP");
+	if (strncmp(p, "http://", 7) == 0 || strncmp(p, "https://", 8) == 0) {
+		p = strchr(p + 8, '/');
+		if (!p)
+			p = "/";
+	}
+	if (*p != '/') {
+		snprintf(out, outlen, "%s", method[0] ? method : "HTTP");
+		return;
+	}
+	while (*p == '/' && len + 2 < outlen) {
+		const char *seg = p + 1;
+		size_t n = strcspn(seg, "/?#");
+
+		if (segs == 3) {
+			len += (size_t)snprintf(out + len, outlen - len, "/*");
+			break;
+		}
+		if (n == 0 && seg[0] != '/') {
+			if (segs == 0)
+				len += (size_t)snprintf(out + len, outlen - len, "/");
+			break;
+		}
+		if (is_digitish(seg, n))
+			len += (size_t)snprintf(out + len, outlen - len, "/*");
+		else
+			len += (size_t)snprintf(out + len, outlen - len, "/%.*s", (int)n, seg);
+		p = seg + n;
+		segs++;
+	}
+	if (len >= outlen)
+		out[outlen - 1] = '\0';
+}
+
+static void format_addr(const uint8_t *a, char *out, size_t outlen)
+{
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (memcmp(a, v4mapped, 12) == 0)
+		inet_ntop(AF_INET, a + 12, out, (socklen_t)outlen);
+	else
+		inet_ntop(AF_INET6, a, out, (socklen_t)outlen);
+}
+
+/* Host header without its port; empty when absent. */
+static void host_name_only(const char *host, char *out, size_t outlen)
+{
+	size_t n;
+
+	if (host[0] == '[') {
+		n = strcspn(host + 1, "]");
+		snprintf(out, outlen, "%.*s", (int)n, host + 1);
+		return;
+	}
+	n = strcspn(host, ":");
+	snprintf(out, outlen, "%.*s", (int)n, host);
+}
+
+static void set_common_http_attrs(struct zt_span *span, const struct zt_l7_record *rec)
+{
+	char buf[ZT_L7_TARGET_MAX];
+	const char *q;
+
+	zt_span_set_str(span, "http.request.method", rec->method[0] ? rec->method : "_OTHER");
+	if (rec->has_response && rec->status)
+		zt_span_set_int(span, "http.response.status_code", rec->status);
+	zt_span_set_str(span, "network.protocol.name", "http");
+	if (rec->version[0])
+		zt_span_set_str(span, "network.protocol.version", rec->version);
+	if (rec->user_agent[0])
+		zt_span_set_str(span, "user_agent.original", rec->user_agent);
+	if (rec->req_body_bytes)
+		zt_span_set_int(span, "http.request.body.size", (int64_t)rec->req_body_bytes);
+	if (rec->resp_body_bytes)
+		zt_span_set_int(span, "http.response.body.size", (int64_t)rec->resp_body_bytes);
+	q = strchr(rec->target, '?');
+	if (rec->target[0] == '/') {
+		snprintf(buf, sizeof(buf), "%.*s", (int)(q ? q - rec->target : (long)strlen(rec->target)),
+			 rec->target);
+		zt_span_set_str(span, "url.path", buf);
+		if (q && q[1])
+			zt_span_set_str(span, "url.query", q + 1);
+	}
+}
+
+static void set_server_attrs(struct zt_span *span, const struct zt_sb_conn *c,
+			     const struct zt_l7_record *rec)
+{
+	char addr[64], host[ZT_L7_HOST_MAX];
+
+	zt_span_set_str(span, "url.scheme", "http");
+	host_name_only(rec->host, host, sizeof(host));
+	format_addr(c->tuple.saddr, addr, sizeof(addr));
+	zt_span_set_str(span, "server.address", host[0] ? host : addr);
+	zt_span_set_int(span, "server.port", c->tuple.sport);
+	format_addr(c->tuple.daddr, addr, sizeof(addr));
+	zt_span_set_str(span, "client.address", addr);
+	zt_span_set_int(span, "client.port", c->tuple.dport);
+	zt_span_set_str(span, "network.peer.address", addr);
+	zt_span_set_int(span, "network.peer.port", c->tuple.dport);
+}
+
+static void set_client_attrs(struct zt_span *span, const struct zt_sb_conn *c,
+			     const struct zt_l7_record *rec)
+{
+	char addr[64], host[ZT_L7_HOST_MAX], url[ZT_L7_TARGET_MAX + ZT_L7_HOST_MAX + 16];
+
+	format_addr(c->tuple.daddr, addr, sizeof(addr));
+	host_name_only(rec->host, host, sizeof(host));
+	zt_span_set_str(span, "server.address", host[0] ? host : addr);
+	zt_span_set_int(span, "server.port", c->tuple.dport);
+	zt_span_set_str(span, "network.peer.address", addr);
+	zt_span_set_int(span, "network.peer.port", c->tuple.dport);
+	if (strncmp(rec->target, "http://", 7) == 0)
+		snprintf(url, sizeof(url), "%s", rec->target);
+	else
+		snprintf(url, sizeof(url), "http://%s%s", rec->host[0] ? rec->host : addr,
+			 rec->target);
+	zt_span_set_str(span, "url.full", url);
+}
+
+static void set_status(struct zt_span *span, const struct zt_l7_record *rec, bool server)
+{
+	char code[16];
+
+	if (!rec->has_response) {
+		span->status_code = ZT_STATUS_ERROR;
+		span->status_message = strdup("connection closed before a response");
+		zt_span_set_str(span, "error.type", "connection_closed");
+		return;
+	}
+	if (rec->status >= 500 || (!server && rec->status >= 400)) {
+		span->status_code = ZT_STATUS_ERROR;
+		snprintf(code, sizeof(code), "%d", rec->status);
+		zt_span_set_str(span, "error.type", code);
+	}
+}
+
+static void span_emit(struct zt_span *span)
+{
+	stats.spans++;
+	for (int i = 0; i < n_exporters; i++)
+		exporters[i]->submit(exporters[i], span);
+	zt_span_unref(span);
+}
+
+static uint64_t to_real(uint64_t mono)
+{
+	return (uint64_t)((int64_t)mono + mono_to_real);
+}
+
+static void build_server_span(struct zt_sb_conn *c, const struct zt_l7_record *rec,
+			      struct zt_span *span)
+{
+	struct zt_server_ctx ctx;
+
+	if (!pending_pop(c, &ctx))
+		server_ctx_new(rec, &ctx);
+	thread_clear(ctx.tid, c->conn_id, ctx.span_id);
+	memcpy(span->trace_id, ctx.trace_id, 16);
+	memcpy(span->span_id, ctx.span_id, 8);
+	memcpy(span->parent_span_id, ctx.parent_span_id, 8);
+	if (!zt_id_is_zero(ctx.parent_span_id, 8))
+		stats.continued++;
+	if (rec->tracestate[0])
+		span->trace_state = strdup(rec->tracestate);
+	span->kind = ZT_SPAN_KIND_SERVER;
+	span->start_ns = to_real(rec->req_first.ts_exit);
+	span->end_ns = to_real(rec->has_response ? rec->resp_last.ts_exit : rec->req_last.ts_exit);
+	zt_http_span_name(rec->method, rec->target, span->name, sizeof(span->name));
+	set_common_http_attrs(span, rec);
+	set_server_attrs(span, c, rec);
+	set_status(span, rec, true);
+	stats.server_spans++;
+}
+
+static void build_client_span(struct zt_sb_conn *c, const struct zt_l7_record *rec,
+			      struct zt_span *span)
+{
+	const struct zt_server_ctx *parent = thread_get(rec->req_first.tid);
+	struct zt_traceparent tp;
+
+	zt_id_random(span->span_id, 8);
+	if (parent) {
+		memcpy(span->trace_id, parent->trace_id, 16);
+		memcpy(span->parent_span_id, parent->span_id, 8);
+		stats.parented_by_thread++;
+	} else if (rec->traceparent[0] &&
+		   zt_traceparent_parse(rec->traceparent, strlen(rec->traceparent), &tp) == 0) {
+		memcpy(span->trace_id, tp.trace_id, 16);
+		memcpy(span->parent_span_id, tp.span_id, 8);
+		stats.continued++;
+	} else {
+		zt_id_random(span->trace_id, 16);
+	}
+	span->kind = ZT_SPAN_KIND_CLIENT;
+	span->start_ns = to_real(rec->req_first.ts_enter);
+	span->end_ns = to_real(rec->has_response ? rec->resp_last.ts_exit : rec->req_last.ts_exit);
+	snprintf(span->name, sizeof(span->name), "%s", rec->method[0] ? rec->method : "HTTP");
+	set_common_http_attrs(span, rec);
+	set_client_attrs(span, c, rec);
+	set_status(span, rec, false);
+	stats.client_spans++;
+}
+
+void zt_span_builder_record(struct zt_sb_conn *c, const struct zt_l7_record *rec)
+{
+	struct zt_span *span = zt_span_new();
+
+	span->resource = zt_resource_ref(zt_proc_resource(c->tgid));
+	if (rec->req_dir == ZT_L7_INGRESS)
+		build_server_span(c, rec, span);
+	else
+		build_client_span(c, rec, span);
+	if (span->end_ns < span->start_ns)
+		span->end_ns = span->start_ns;
+	span_emit(span);
+}
