@@ -1,0 +1,55 @@
+"""HTTP/1.1 test server: /chunked (chunked response), /big?n=BYTES, POST /upload (reads the
+body), /slow, /status/N. Threaded, keep-alive. Usage: http_fixture_server.py PORT"""
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse, parse_qs
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def _send(self, code, body, ctype="text/plain"):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        u = urlparse(self.path)
+        if u.path == "/chunked":
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(5):
+                part = ("chunk-%d;" % i).encode() * (i + 1)
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        if u.path == "/big":
+            n = int(parse_qs(u.query).get("n", ["1000"])[0])
+            self.send_response(200)
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            block = b"x" * 65536
+            while n > 0:
+                k = min(n, len(block))
+                self.wfile.write(block[:k])
+                n -= k
+            return
+        if u.path.startswith("/status/"):
+            self._send(int(u.path.split("/")[2]), b"status\n")
+            return
+        self._send(200, b"ok\n")
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(n)
+        self._send(201, b"got %d\n" % len(body))
+
+
+if __name__ == "__main__":
+    ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
