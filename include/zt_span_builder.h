@@ -2,6 +2,7 @@
 #ifndef ZT_SPAN_BUILDER_H
 #define ZT_SPAN_BUILDER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "zt_events.h"
@@ -10,8 +11,9 @@
 
 #define ZT_SB_PENDING 32
 
-/* A server request seen (head parsed) whose response is not written yet. */
-struct zt_server_ctx {
+/* A request seen (head parsed) whose span is not finished yet: its IDs are fixed early so
+ * that children (outgoing calls, the peer's server span on this host) can point at it. */
+struct zt_req_ctx {
 	uint8_t trace_id[16];
 	uint8_t span_id[8];
 	uint8_t parent_span_id[8];
@@ -26,8 +28,11 @@ struct zt_sb_conn {
 	uint64_t conn_id;
 	struct zt_tuple tuple;
 	uint8_t role;		/* zt_role from the kernel */
-	struct zt_server_ctx pending[ZT_SB_PENDING];	/* FIFO of server requests in flight */
+	struct zt_req_ctx pending[ZT_SB_PENDING];	/* FIFO of requests in flight */
 	uint32_t pending_head, pending_len;
+	uint32_t pending_linked;	/* client side: entries already claimed by a local server */
+	bool registered;		/* client side: in the tuple registry */
+	struct zt_sb_conn *reg_next;
 };
 
 struct zt_span_builder_stats {
@@ -36,6 +41,7 @@ struct zt_span_builder_stats {
 	uint64_t client_spans;
 	uint64_t parented_by_thread;	/* client spans parented by the thread's server span */
 	uint64_t continued;		/* spans continuing an incoming traceparent */
+	uint64_t linked_local;		/* server spans linked to a client span on this host */
 };
 
 /* Exporters receive every span; mono_to_real converts CLOCK_MONOTONIC ns to Unix ns. */

@@ -9,12 +9,13 @@
 #include "zt_span_builder.h"
 
 #define THREAD_BUCKETS 4096
+#define REGISTRY_BUCKETS 4096
 
 /* Server request a thread is handling: outgoing calls on that thread are its children. */
 struct thread_ctx {
 	uint32_t tid;
 	uint64_t conn_id;
-	struct zt_server_ctx ctx;
+	struct zt_req_ctx ctx;
 	struct thread_ctx *next;
 };
 
@@ -45,7 +46,7 @@ static struct thread_ctx **thread_slot(uint32_t tid)
 	return pp;
 }
 
-static void thread_set(uint32_t tid, uint64_t conn_id, const struct zt_server_ctx *ctx)
+static void thread_set(uint32_t tid, uint64_t conn_id, const struct zt_req_ctx *ctx)
 {
 	struct thread_ctx **pp = thread_slot(tid);
 
@@ -70,7 +71,7 @@ static void thread_clear(uint32_t tid, uint64_t conn_id, const uint8_t *span_id)
 	free(t);
 }
 
-static const struct zt_server_ctx *thread_get(uint32_t tid)
+static const struct zt_req_ctx *thread_get(uint32_t tid)
 {
 	struct thread_ctx *t = *thread_slot(tid);
 
@@ -89,57 +90,153 @@ void zt_span_builder_free(void)
 	}
 }
 
-static void server_ctx_new(const struct zt_l7_record *rec, struct zt_server_ctx *ctx)
+/* IDs of a new request: continue its traceparent, else start a trace. */
+static void req_ctx_new(const struct zt_l7_record *rec, struct zt_req_ctx *ctx)
 {
 	struct zt_traceparent tp;
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->tid = rec->req_first.tid;
 	zt_id_random(ctx->span_id, 8);
+	ctx->sampled = 1;
 	if (rec->traceparent[0] &&
 	    zt_traceparent_parse(rec->traceparent, strlen(rec->traceparent), &tp) == 0) {
 		memcpy(ctx->trace_id, tp.trace_id, 16);
 		memcpy(ctx->parent_span_id, tp.span_id, 8);
 		ctx->sampled = tp.flags & 1;
+		stats.continued++;
 		return;
 	}
 	zt_id_random(ctx->trace_id, 16);
-	ctx->sampled = 1;
 }
 
-void zt_span_builder_request_head(struct zt_sb_conn *c, const struct zt_l7_record *rec)
+static void ctx_set_parent(struct zt_req_ctx *ctx, const struct zt_req_ctx *parent)
 {
-	struct zt_server_ctx *ctx;
+	memcpy(ctx->trace_id, parent->trace_id, 16);
+	memcpy(ctx->parent_span_id, parent->span_id, 8);
+	ctx->sampled = parent->sampled;
+}
 
-	if (rec->req_dir != ZT_L7_INGRESS)
-		return;
+static struct zt_req_ctx *pending_push(struct zt_sb_conn *c)
+{
 	if (c->pending_len == ZT_SB_PENDING) {
 		/* Oldest request never completed: forget it rather than mispair. */
 		c->pending_head = (c->pending_head + 1) % ZT_SB_PENDING;
 		c->pending_len--;
+		if (c->pending_linked)
+			c->pending_linked--;
 	}
-	ctx = &c->pending[(c->pending_head + c->pending_len) % ZT_SB_PENDING];
-	server_ctx_new(rec, ctx);
-	c->pending_len++;
-	thread_set(ctx->tid, c->conn_id, ctx);
+	return &c->pending[(c->pending_head + c->pending_len++) % ZT_SB_PENDING];
 }
 
-static bool pending_pop(struct zt_sb_conn *c, struct zt_server_ctx *out)
+static bool pending_pop(struct zt_sb_conn *c, struct zt_req_ctx *out)
 {
 	if (!c->pending_len)
 		return false;
 	*out = c->pending[c->pending_head];
 	c->pending_head = (c->pending_head + 1) % ZT_SB_PENDING;
 	c->pending_len--;
+	if (c->pending_linked)
+		c->pending_linked--;
 	return true;
+}
+
+/* Client connections of traced processes by tuple, so the local server end can find them. */
+static struct zt_sb_conn *registry[REGISTRY_BUCKETS];
+
+static uint32_t tuple_hash(const uint8_t *laddr, uint16_t lport, const uint8_t *raddr,
+			   uint16_t rport)
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ laddr[i] ^ raddr[i] << 8) * 16777619u;
+	return (h ^ lport ^ (uint32_t)rport << 16) % REGISTRY_BUCKETS;
+}
+
+static void registry_add(struct zt_sb_conn *c)
+{
+	uint32_t h = tuple_hash(c->tuple.saddr, c->tuple.sport, c->tuple.daddr, c->tuple.dport);
+
+	c->reg_next = registry[h];
+	registry[h] = c;
+	c->registered = true;
+}
+
+static void registry_del(struct zt_sb_conn *c)
+{
+	uint32_t h = tuple_hash(c->tuple.saddr, c->tuple.sport, c->tuple.daddr, c->tuple.dport);
+
+	for (struct zt_sb_conn **pp = &registry[h]; *pp; pp = &(*pp)->reg_next) {
+		if (*pp == c) {
+			*pp = c->reg_next;
+			break;
+		}
+	}
+	c->registered = false;
+}
+
+/* The client end of a server connection, when the client is traced on this host. */
+static struct zt_sb_conn *registry_peer(const struct zt_sb_conn *server)
+{
+	const struct zt_tuple *t = &server->tuple;
+	uint32_t h = tuple_hash(t->daddr, t->dport, t->saddr, t->sport);
+
+	for (struct zt_sb_conn *c = registry[h]; c; c = c->reg_next)
+		if (c->tuple.sport == t->dport && c->tuple.dport == t->sport &&
+		    !memcmp(c->tuple.saddr, t->daddr, 16) && !memcmp(c->tuple.daddr, t->saddr, 16))
+			return c;
+	return NULL;
+}
+
+/* Server request: parent is its traceparent, else the local client's span on the same tuple. */
+static void server_head(struct zt_sb_conn *c, const struct zt_l7_record *rec)
+{
+	struct zt_req_ctx *ctx = pending_push(c);
+	struct zt_sb_conn *client;
+
+	req_ctx_new(rec, ctx);
+	client = zt_id_is_zero(ctx->parent_span_id, 8) ? registry_peer(c) : NULL;
+	if (client && client->pending_linked < client->pending_len) {
+		uint32_t i = (client->pending_head + client->pending_linked++) % ZT_SB_PENDING;
+
+		ctx_set_parent(ctx, &client->pending[i]);
+		stats.linked_local++;
+	}
+	thread_set(ctx->tid, c->conn_id, ctx);
+}
+
+/* Client request: parent is the server request its thread is handling. */
+static void client_head(struct zt_sb_conn *c, const struct zt_l7_record *rec)
+{
+	struct zt_req_ctx *ctx = pending_push(c);
+	const struct zt_req_ctx *parent = thread_get(rec->req_first.tid);
+
+	req_ctx_new(rec, ctx);
+	if (parent && zt_id_is_zero(ctx->parent_span_id, 8)) {
+		ctx_set_parent(ctx, parent);
+		stats.parented_by_thread++;
+	}
+	if (!c->registered)
+		registry_add(c);
+}
+
+void zt_span_builder_request_head(struct zt_sb_conn *c, const struct zt_l7_record *rec)
+{
+	if (rec->req_dir == ZT_L7_INGRESS)
+		server_head(c, rec);
+	else
+		client_head(c, rec);
 }
 
 void zt_span_builder_conn_closed(struct zt_sb_conn *c)
 {
-	struct zt_server_ctx ctx;
+	struct zt_req_ctx ctx;
 
 	while (pending_pop(c, &ctx))
 		thread_clear(ctx.tid, c->conn_id, ctx.span_id);
+	if (c->registered)
+		registry_del(c);
 }
 
 static bool is_digitish(const char *s, size_t n)
@@ -312,19 +409,31 @@ static uint64_t to_real(uint64_t mono)
 	return (uint64_t)((int64_t)mono + mono_to_real);
 }
 
+/* IDs for a finished record: those fixed at its head, else made now (head never seen). */
+static void record_ctx(struct zt_sb_conn *c, const struct zt_l7_record *rec, struct zt_req_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	if (pending_pop(c, ctx))
+		return;
+	zt_span_builder_request_head(c, rec);
+	pending_pop(c, ctx);
+}
+
+static void span_set_ids(struct zt_span *span, const struct zt_req_ctx *ctx)
+{
+	memcpy(span->trace_id, ctx->trace_id, 16);
+	memcpy(span->span_id, ctx->span_id, 8);
+	memcpy(span->parent_span_id, ctx->parent_span_id, 8);
+}
+
 static void build_server_span(struct zt_sb_conn *c, const struct zt_l7_record *rec,
 			      struct zt_span *span)
 {
-	struct zt_server_ctx ctx;
+	struct zt_req_ctx ctx;
 
-	if (!pending_pop(c, &ctx))
-		server_ctx_new(rec, &ctx);
+	record_ctx(c, rec, &ctx);
 	thread_clear(ctx.tid, c->conn_id, ctx.span_id);
-	memcpy(span->trace_id, ctx.trace_id, 16);
-	memcpy(span->span_id, ctx.span_id, 8);
-	memcpy(span->parent_span_id, ctx.parent_span_id, 8);
-	if (!zt_id_is_zero(ctx.parent_span_id, 8))
-		stats.continued++;
+	span_set_ids(span, &ctx);
 	if (rec->tracestate[0])
 		span->trace_state = strdup(rec->tracestate);
 	span->kind = ZT_SPAN_KIND_SERVER;
@@ -340,22 +449,10 @@ static void build_server_span(struct zt_sb_conn *c, const struct zt_l7_record *r
 static void build_client_span(struct zt_sb_conn *c, const struct zt_l7_record *rec,
 			      struct zt_span *span)
 {
-	const struct zt_server_ctx *parent = thread_get(rec->req_first.tid);
-	struct zt_traceparent tp;
+	struct zt_req_ctx ctx;
 
-	zt_id_random(span->span_id, 8);
-	if (parent) {
-		memcpy(span->trace_id, parent->trace_id, 16);
-		memcpy(span->parent_span_id, parent->span_id, 8);
-		stats.parented_by_thread++;
-	} else if (rec->traceparent[0] &&
-		   zt_traceparent_parse(rec->traceparent, strlen(rec->traceparent), &tp) == 0) {
-		memcpy(span->trace_id, tp.trace_id, 16);
-		memcpy(span->parent_span_id, tp.span_id, 8);
-		stats.continued++;
-	} else {
-		zt_id_random(span->trace_id, 16);
-	}
+	record_ctx(c, rec, &ctx);
+	span_set_ids(span, &ctx);
 	span->kind = ZT_SPAN_KIND_CLIENT;
 	span->start_ns = to_real(rec->req_first.ts_enter);
 	span->end_ns = to_real(rec->has_response ? rec->resp_last.ts_exit : rec->req_last.ts_exit);
