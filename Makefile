@@ -28,6 +28,9 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 HDRS      := $(wildcard include/*.h src/*.h src/proto/*.h src/export/*.h)
 
+# Generated sources are kept between runs (make would delete them as intermediates).
+.SECONDARY: $(PROTO_C) $(PROTO_H) $(BPF_OBJS) $(BUILD)/vmlinux.h
+
 .PHONY: all deps test unit integration fuzz fuzz-smoke bench demo install clean format
 all: deps $(BUILD)/zerotrace
 
@@ -50,9 +53,12 @@ $(BUILD)/zerotrace.bpf.o: $(BPF_OBJS)
 $(BUILD)/zerotrace.skel.h: $(BUILD)/zerotrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name zerotrace_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: src/export/%.proto
+$(BUILD)/gen/%.pb-c.c: src/export/%.proto
 	@mkdir -p $(@D)
 	$(PROTOC_C) --proto_path=src/export --c_out=$(BUILD)/gen $<
+
+$(BUILD)/gen/%.pb-c.h: $(BUILD)/gen/%.pb-c.c
+	@test -f $@ || $(PROTOC_C) --proto_path=src/export --c_out=$(BUILD)/gen $(patsubst $(BUILD)/gen/%.pb-c.h,src/export/%.proto,$@)
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(PROTO_H)
 	@mkdir -p $(@D)
@@ -71,7 +77,7 @@ $(BUILD)/libzt.a: $(LIB_OBJS)
 $(BUILD)/zerotrace: $(BUILD)/obj/src/main.o $(BUILD)/libzt.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libzt.a $(HDRS)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libzt.a $(HDRS) $(PROTO_H)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libzt.a $(LDLIBS) -lcmocka
 
