@@ -20,8 +20,9 @@ struct zt_exporter {
 	void (*submit)(struct zt_exporter *exp, struct zt_span *span);
 	/* Deliver everything queued, waiting at most timeout_ms. */
 	void (*flush)(struct zt_exporter *exp, int timeout_ms);
-	/* Flush (bounded) and free. */
-	void (*destroy)(struct zt_exporter *exp);
+	/* Flush (bounded), count what could not be delivered as failed, report the final
+	 * counts in *final (when not NULL) and free. */
+	void (*destroy)(struct zt_exporter *exp, struct zt_exporter_stats *final);
 	void (*get_stats)(struct zt_exporter *exp, struct zt_exporter_stats *out);
 };
 

@@ -22,7 +22,6 @@
 #include "export/otlp_encode.h"
 
 #define MAX_EXPORTERS 3
-#define FLUSH_TIMEOUT_MS 5000
 
 struct options {
 	struct zt_selection sel;
@@ -315,34 +314,32 @@ static int exit_code_of(int status)
 	return 1;
 }
 
-static void print_summary(struct zt_bpf *bpf, struct zt_reader *reader,
-			  struct zt_exporter **exps, int n_exps)
+/* Final line: what was seen, what was made, what was lost and where. */
+static void print_summary(struct zt_bpf *bpf, struct zt_reader *reader, const char *names[],
+			  const struct zt_exporter_stats *es, int n_exps)
 {
 	uint64_t cnt[ZT_CNT__COUNT] = {};
 	struct zt_reader_stats rs;
 	struct zt_conn_stats cs;
 	struct zt_span_builder_stats ss;
-	struct zt_exporter_stats es, total = {};
+	char exported[256] = "";
+	size_t len = 0;
 
 	zt_bpf_counters(bpf, cnt);
 	zt_reader_get_stats(reader, &rs);
 	zt_conn_get_stats(&cs);
 	zt_span_builder_get_stats(&ss);
-	for (int i = 0; i < n_exps; i++) {
-		if (strcmp(exps[i]->name, "console") == 0)
-			continue;
-		exps[i]->get_stats(exps[i], &es);
-		total.spans_ok += es.spans_ok;
-		total.spans_failed += es.spans_failed;
-	}
+	for (int i = 0; i < n_exps && len < sizeof(exported); i++)
+		len += (size_t)snprintf(exported + len, sizeof(exported) - len, ", %s %llu ok %llu failed",
+					names[i], (unsigned long long)es[i].spans_ok,
+					(unsigned long long)es[i].spans_failed);
 	fprintf(stderr,
-		"zerotrace: events %llu, bytes %llu (captured %llu), connections %llu, spans %llu, "
-		"exported %llu ok %llu failed; dropped: ringbuf %llu, read %llu, conn table %llu, "
-		"iov %llu, gap bytes %llu, unparseable %llu, malformed %llu\n",
+		"zerotrace: events %llu, bytes %llu (captured %llu), connections %llu, spans %llu%s; "
+		"dropped: ringbuf %llu, read %llu, conn table %llu, iov %llu, gap bytes %llu, "
+		"unparseable %llu, malformed %llu\n",
 		(unsigned long long)rs.events, (unsigned long long)rs.bytes,
 		(unsigned long long)rs.captured, (unsigned long long)cs.opened,
-		(unsigned long long)ss.spans, (unsigned long long)total.spans_ok,
-		(unsigned long long)total.spans_failed, (unsigned long long)cnt[ZT_CNT_RB_FULL],
+		(unsigned long long)ss.spans, exported, (unsigned long long)cnt[ZT_CNT_RB_FULL],
 		(unsigned long long)cnt[ZT_CNT_READ_FAIL], (unsigned long long)cnt[ZT_CNT_CONN_FULL],
 		(unsigned long long)cnt[ZT_CNT_IOV_TRUNC], (unsigned long long)cs.gap_bytes,
 		(unsigned long long)cs.parsed_off, (unsigned long long)zt_l7_stats.malformed);
@@ -370,6 +367,8 @@ static int run(struct options *o)
 {
 	struct zt_bpf_config cfg = { .capture_bytes = o->capture_bytes, .hook = o->hook };
 	struct zt_exporter *exps[MAX_EXPORTERS];
+	struct zt_exporter_stats final[MAX_EXPORTERS] = {};
+	const char *names[MAX_EXPORTERS];
 	struct zt_reader *reader = NULL;
 	struct zt_bpf *bpf = NULL;
 	int n_exps, release_fd = -1, status = 0, rc = 1;
@@ -416,12 +415,12 @@ static int run(struct options *o)
 	zt_conn_close_all();
 	rc = child ? exit_code_of(status) : 0;
 out:
-	for (int i = 0; i < n_exps; i++)
-		exps[i]->flush(exps[i], FLUSH_TIMEOUT_MS);
+	for (int i = 0; i < n_exps; i++) {
+		names[i] = exps[i]->name;
+		exps[i]->destroy(exps[i], &final[i]);
+	}
 	if (reader)
-		print_summary(bpf, reader, exps, n_exps);
-	for (int i = 0; i < n_exps; i++)
-		exps[i]->destroy(exps[i]);
+		print_summary(bpf, reader, names, final, n_exps);
 	zt_reader_free(reader);
 	zt_bpf_stop(bpf);
 	zt_span_builder_free();

@@ -876,7 +876,7 @@ static void console_free(struct console_exporter *ce)
 	free(ce);
 }
 
-static void console_destroy(struct zt_exporter *exp)
+static void console_destroy(struct zt_exporter *exp, struct zt_exporter_stats *final)
 {
 	struct console_exporter *ce = console_of(exp);
 
@@ -887,6 +887,8 @@ static void console_destroy(struct zt_exporter *exp)
 	pthread_join(ce->thread, NULL);
 	/* The printer is gone, so out_lock is free and this prints everything. */
 	console_flush(exp, CONSOLE_DESTROY_MS);
+	if (final)
+		console_get_stats(exp, final);
 	console_free(ce);
 }
 

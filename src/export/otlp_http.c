@@ -558,7 +558,7 @@ static void otlp_http_free(struct otlp_http *h)
 	free(h);
 }
 
-static void otlp_http_destroy(struct zt_exporter *exp)
+static void otlp_http_destroy(struct zt_exporter *exp, struct zt_exporter_stats *final)
 {
 	struct otlp_http *h = to_http(exp);
 
@@ -571,6 +571,9 @@ static void otlp_http_destroy(struct zt_exporter *exp)
 	pthread_join(h->thread, NULL);
 	for (size_t i = 0; i < h->count; i++)
 		zt_span_unref(h->ring[(h->head + i) % h->max_queue]);
+	h->stats.spans_failed += h->count;
+	if (final)
+		*final = h->stats;
 	otlp_http_free(h);
 }
 

@@ -254,7 +254,7 @@ static void otlp_json_free(struct otlp_json *j)
 	free(j);
 }
 
-static void otlp_json_destroy(struct zt_exporter *exp)
+static void otlp_json_destroy(struct zt_exporter *exp, struct zt_exporter_stats *final)
 {
 	struct otlp_json *j = to_json(exp);
 
@@ -265,6 +265,8 @@ static void otlp_json_destroy(struct zt_exporter *exp)
 	pthread_mutex_unlock(&j->lock);
 	/* The writer drains what is still queued before it exits. */
 	pthread_join(j->thread, NULL);
+	if (final)
+		otlp_json_get_stats(exp, final);
 	otlp_json_free(j);
 }
 

@@ -296,7 +296,7 @@ static void test_three_levels_out_of_order(void **state)
 	assert_int_equal(display_width(o.lines[1]), display_width(o.lines[2]));
 	assert_int_equal(display_width(o.lines[1]), display_width(o.lines[3]));
 
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -324,7 +324,7 @@ static void test_children_sorted_by_start(void **state)
 	assert_non_null(strstr(o.lines[4], "\u251c middle"));
 	assert_non_null(strstr(o.lines[5], "\u2514 late"));
 
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -350,7 +350,7 @@ static void test_orphans_after_roots(void **state)
 	assert_int_equal(col_of(o.lines[3], "orphan-b"), 2);
 	assert_int_equal(col_of(o.lines[4], "kid"), 4);
 
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -374,7 +374,7 @@ static void test_no_root_and_cycle(void **state)
 	assert_int_equal(col_of(o.lines[2], "cyc-one"), 2);
 	assert_int_equal(col_of(o.lines[3], "cyc-two"), 4);
 
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -399,7 +399,7 @@ static void test_no_escape_codes_without_colour(void **state)
 	struct zt_exporter *exp = colour_trace(&o, 0);
 
 	assert_null(strchr(out_read(&o), '\033'));
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -415,7 +415,7 @@ static void test_escape_codes_with_colour(void **state)
 	assert_non_null(strstr(o.lines[2], "\033[31m" BAR));		/* red bar: error */
 	assert_non_null(strstr(o.lines[2], "\033[2m\u2514 \033[0m"));	/* dim guide */
 	assert_null(strstr(o.lines[1], "\033[31m" BAR));
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -431,7 +431,7 @@ static void test_error_marker(void **state)
 	assert_true(strncmp(o.lines[2], "! \u2514 back", strlen("! \u2514 back")) == 0);
 	assert_non_null(strstr(o.lines[2], "POST /pay"));
 	assert_non_null(strstr(o.lines[2], "  503 "));
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -462,7 +462,7 @@ static void test_two_traces_two_blocks(void **state)
 	assert_int_equal(line_with(&o, "beta-root"), 4);
 	assert_int_equal(line_with(&o, "beta-kid"), 5);
 
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -491,7 +491,7 @@ static void test_bar_positions(void **state)
 	bar_of(o.lines[line_with(&o, "tiny")], cells);
 	assert_string_equal(cells, "................#.......");
 
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -511,7 +511,7 @@ static void test_zero_extent(void **state)
 	assert_non_null(strstr(o.lines[0], "1 span  0.000 ms"));
 	bar_of(o.lines[1], cells);
 	assert_string_equal(cells, "########################");
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -545,7 +545,7 @@ static void test_truncation_keeps_columns(void **state)
 	assert_int_equal(col_of(o.lines[1], "|"), col_of(o.lines[2], "|"));
 	assert_int_equal(col_of(o.lines[1], "|"), col_of(o.lines[3], "|"));
 
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -568,7 +568,7 @@ static void test_control_characters_replaced(void **state)
 	assert_non_null(strstr(o.lines[1], "GET /?[2J???" "!"));
 	/* No resource: "?" for the service. */
 	assert_true(strncmp(o.lines[1], "  ?   ", 6) == 0);
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -589,7 +589,7 @@ static void test_line_cap(void **state)
 	assert_int_equal(o.n, 1 + 200 + 1);
 	assert_non_null(strstr(o.lines[0], "250 spans"));
 	assert_string_equal(o.lines[201], "  ... 50 more spans");
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -619,7 +619,7 @@ static void test_duration_and_status_formats(void **state)
 	assert_non_null(strstr(o.lines[line_with(&o, "ms150")], "    -   150.0 ms |"));
 	assert_non_null(strstr(o.lines[line_with(&o, "grpc")], "   14   12.35 ms |"));
 	assert_non_null(strstr(o.lines[line_with(&o, "db")], "42P01   0.007 ms |"));
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -650,7 +650,7 @@ static void test_quiet_period(void **state)
 	assert_int_equal(count_prefix(&o, "trace "), 2);
 	assert_non_null(strstr(o.lines[2], "40 spans"));
 	assert_int_equal(line_with(&o, "busy-root"), 3);
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -679,7 +679,7 @@ static void test_memory_bound_prints_oldest(void **state)
 	assert_int_equal(st.spans_ok, 6);
 	assert_int_equal(st.spans_failed, 0);
 	assert_int_equal(st.requests_ok, 2);
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -707,7 +707,7 @@ static void test_references_and_stats(void **state)
 	assert_int_equal(st.requests_ok, 2);
 	assert_int_equal(st.spans_failed, 0);
 	zt_span_unref(s);
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	out_close(&o);
 }
 
@@ -720,7 +720,7 @@ static void test_destroy_prints_pending(void **state)
 	exp = zt_console_exporter_new(o.f, 0);
 	submit(exp, mk(0xc1, 1, 0, "at-exit", ZT_SPAN_KIND_SERVER, "r", 0, 10, 200));
 	assert_string_equal(out_read(&o), "");
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	assert_non_null(strstr(out_read(&o), "at-exit"));
 	out_close(&o);
 }

@@ -626,7 +626,7 @@ static void test_json_exporter_file(void **state)
 	assert_int_equal(st.spans_ok, 4);
 	assert_int_equal(st.spans_failed, 0);
 	assert_int_equal(st.requests_ok, 2);
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	/* The exporter dropped its references: ours are the last ones. */
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(f.spans[i]->refs, 1);
@@ -903,7 +903,7 @@ static void test_http_retry_after_then_ok(void **state)
 	assert_int_equal(st.spans_failed, 0);
 	assert_int_equal(st.requests_ok, 1);
 	assert_int_equal(st.requests_failed, 1);
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(f.spans[i]->refs, 1);
 	server_stop(&srv);
@@ -932,7 +932,7 @@ static void test_http_collector_down_then_up(void **state)
 	assert_int_equal(server_requests(&srv), 1);
 	assert_int_equal(request_spans(&srv.reqs[0], 0, NULL), 1);
 	assert_null(strcasestr(srv.reqs[0].head, "Content-Encoding"));
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	server_stop(&srv);
 	fixture_free(&f);
 }
@@ -957,7 +957,7 @@ static void test_http_not_retryable(void **state)
 	assert_int_equal(st.requests_failed, 1);
 	usleep(700 * 1000);
 	assert_int_equal(server_requests(&srv), 1);
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	server_stop(&srv);
 	fixture_free(&f);
 }
@@ -985,7 +985,7 @@ static void test_http_partial_success(void **state)
 	assert_int_equal(st.spans_ok, 1);
 	assert_int_equal(st.spans_failed, 1);
 	assert_int_equal(st.requests_ok, 1);
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	server_stop(&srv);
 	fixture_free(&f);
 	free(body);
@@ -1031,7 +1031,7 @@ static void test_http_queue_overflow(void **state)
 	for (size_t i = 0; i < server_requests(&srv); i++)
 		delivered += request_spans(&srv.reqs[i], 0, NULL);
 	assert_int_equal(delivered, 9);
-	exp->destroy(exp);
+	exp->destroy(exp, NULL);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(f.spans[i]->refs, 1);
 	server_stop(&srv);
