@@ -24,6 +24,8 @@ LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) \
 	     $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(PROTO_C))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 HDRS      := $(wildcard include/*.h src/*.h src/proto/*.h src/export/*.h)
@@ -102,8 +104,12 @@ integration: all
 
 test: all unit fuzz-smoke integration
 
-bench: all
-	@sh tests/bench/run.sh
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libzt.a $(HDRS) $(PROTO_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libzt.a $(LDLIBS)
+
+bench: all $(BENCH_BINS)
+	@sh tests/bench/run.sh $(BUILD)
 
 demo: all
 	@sh scripts/demo.sh
