@@ -350,3 +350,79 @@ int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	return zt_exit((long)ctx->args[1], -1);
 }
+
+/* --- kprobe variant (ksyscall): for kernels with kprobes but no syscall tracepoints --- */
+
+#define ZT_KSYSCALL(name, tp_name, sys, a_buf, a_cnt)                                       \
+	SEC("ksyscall/" #name)                                                              \
+	int BPF_KSYSCALL(ks_enter_##tp_name, __u64 a0, __u64 a1, __u64 a2)                  \
+	{                                                                                   \
+		return zt_enter(sys, a0, a_buf, a_cnt);                                     \
+	}                                                                                   \
+	SEC("kretsyscall/" #name)                                                           \
+	int BPF_KRETPROBE(ks_exit_##tp_name, long ret)                                      \
+	{                                                                                   \
+		return zt_exit(ret, sys);                                                   \
+	}
+
+ZT_KSYSCALL(read, read, ZT_SYS_READ, a1, 0)
+ZT_KSYSCALL(write, write, ZT_SYS_WRITE, a1, 0)
+ZT_KSYSCALL(readv, readv, ZT_SYS_READV, a1, a2)
+ZT_KSYSCALL(writev, writev, ZT_SYS_WRITEV, a1, a2)
+ZT_KSYSCALL(recvfrom, recvfrom, ZT_SYS_RECVFROM, a1, 0)
+ZT_KSYSCALL(sendto, sendto, ZT_SYS_SENDTO, a1, 0)
+ZT_KSYSCALL(recvmsg, recvmsg, ZT_SYS_RECVMSG, a1, 0)
+ZT_KSYSCALL(sendmsg, sendmsg, ZT_SYS_SENDMSG, a1, 0)
+ZT_KSYSCALL(recvmmsg, recvmmsg, ZT_SYS_RECVMMSG, a1, a2)
+ZT_KSYSCALL(sendmmsg, sendmmsg, ZT_SYS_SENDMMSG, a1, a2)
+ZT_KSYSCALL(sendfile, sendfile64, ZT_SYS_SENDFILE, 0, 0)
+ZT_KSYSCALL(connect, connect, ZT_SYS_CONNECT, 0, 0)
+ZT_KSYSCALL(accept, accept, ZT_SYS_ACCEPT, 0, 0)
+ZT_KSYSCALL(accept4, accept4, ZT_SYS_ACCEPT, 0, 0)
+
+SEC("ksyscall/close")
+int BPF_KSYSCALL(ks_enter_close, __u64 fd)
+{
+	return zt_close(fd);
+}
+
+/*
+ * --- fentry/fexit variant: BPF trampolines on the syscall functions (cheapest where the
+ * kernel allows them; refused on lockdown kernels). The loader sets each program's target
+ * (the arch prefix, e.g. __x64_sys_read) before load.
+ */
+
+#define ZT_FENTRY(name, sys, with_buf, with_cnt)                                            \
+	SEC("fentry")                                                                       \
+	int BPF_PROG(fe_enter_##name, struct pt_regs *regs)                                 \
+	{                                                                                   \
+		__u64 a1 = with_buf ? PT_REGS_PARM2_CORE_SYSCALL(regs) : 0;                 \
+		__u64 a2 = with_cnt ? PT_REGS_PARM3_CORE_SYSCALL(regs) : 0;                 \
+		return zt_enter(sys, PT_REGS_PARM1_CORE_SYSCALL(regs), a1, a2);             \
+	}                                                                                   \
+	SEC("fexit")                                                                        \
+	int BPF_PROG(fe_exit_##name, struct pt_regs *regs, long ret)                        \
+	{                                                                                   \
+		return zt_exit(ret, sys);                                                   \
+	}
+
+ZT_FENTRY(read, ZT_SYS_READ, 1, 0)
+ZT_FENTRY(write, ZT_SYS_WRITE, 1, 0)
+ZT_FENTRY(readv, ZT_SYS_READV, 1, 1)
+ZT_FENTRY(writev, ZT_SYS_WRITEV, 1, 1)
+ZT_FENTRY(recvfrom, ZT_SYS_RECVFROM, 1, 0)
+ZT_FENTRY(sendto, ZT_SYS_SENDTO, 1, 0)
+ZT_FENTRY(recvmsg, ZT_SYS_RECVMSG, 1, 0)
+ZT_FENTRY(sendmsg, ZT_SYS_SENDMSG, 1, 0)
+ZT_FENTRY(recvmmsg, ZT_SYS_RECVMMSG, 1, 1)
+ZT_FENTRY(sendmmsg, ZT_SYS_SENDMMSG, 1, 1)
+ZT_FENTRY(sendfile64, ZT_SYS_SENDFILE, 0, 0)
+ZT_FENTRY(connect, ZT_SYS_CONNECT, 0, 0)
+ZT_FENTRY(accept, ZT_SYS_ACCEPT, 0, 0)
+ZT_FENTRY(accept4, ZT_SYS_ACCEPT, 0, 0)
+
+SEC("fentry")
+int BPF_PROG(fe_enter_close, struct pt_regs *regs)
+{
+	return zt_close(PT_REGS_PARM1_CORE_SYSCALL(regs));
+}

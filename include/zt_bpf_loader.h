@@ -12,6 +12,8 @@ enum zt_hook_kind {
 	ZT_HOOK_AUTO = 0,
 	ZT_HOOK_TRACEPOINT,	/* syscalls/sys_{enter,exit}_* */
 	ZT_HOOK_RAW_TP,		/* raw_tp sys_enter/sys_exit with a syscall-number dispatcher */
+	ZT_HOOK_KPROBE,		/* ksyscall/kretsyscall kprobes on the syscall functions */
+	ZT_HOOK_FENTRY,		/* fentry/fexit trampolines on the syscall functions */
 };
 
 struct zt_bpf_config {
@@ -63,6 +65,8 @@ struct zt_features {
 	char cgroup2_path[256];		/* "" when no cgroup v2 mount */
 };
 void zt_features_probe(struct zt_features *f);
+/* Prefix of syscall function symbols on this architecture ("__x64_sys_"). */
+const char *zt_syscall_prefix(void);
 /* Mount tracefs at /sys/kernel/tracing when absent; 0 when available. */
 int zt_tracefs_ensure(void);
 

@@ -25,6 +25,10 @@ const char *zt_hook_name(enum zt_hook_kind kind)
 		return "syscall tracepoints";
 	case ZT_HOOK_RAW_TP:
 		return "raw_tp sys_enter/sys_exit";
+	case ZT_HOOK_KPROBE:
+		return "kprobes (ksyscall)";
+	case ZT_HOOK_FENTRY:
+		return "fentry/fexit";
 	default:
 		return "auto";
 	}
@@ -66,6 +70,21 @@ static bool tracepoint_exists(const char *sec)
 	return access(path, F_OK) == 0;
 }
 
+/* fe_enter_read → <arch prefix>read, e.g. __x64_sys_read; sendfile64 is sys_sendfile64. */
+static bool set_fentry_target(struct bpf_program *prog)
+{
+	const char *name = bpf_program__name(prog);
+	char target[64];
+
+	name += strncmp(name, "fe_enter_", 9) == 0 ? 9 : strlen("fe_exit_");
+	snprintf(target, sizeof(target), "%s%s", zt_syscall_prefix(), name);
+	if (bpf_program__set_attach_target(prog, 0, target)) {
+		zt_warn("fentry: no kernel function %s", target);
+		return false;
+	}
+	return true;
+}
+
 /* Keep the chosen family's programs; the others are not loaded. */
 static void select_programs(struct zerotrace_bpf *skel, enum zt_hook_kind hook)
 {
@@ -81,20 +100,59 @@ static void select_programs(struct zerotrace_bpf *skel, enum zt_hook_kind hook)
 		else if (strcmp(sec, "raw_tracepoint/sys_enter") == 0 ||
 			 strcmp(sec, "raw_tracepoint/sys_exit") == 0)
 			keep = hook == ZT_HOOK_RAW_TP;
+		else if (strncmp(sec, "ksyscall/", 9) == 0 || strncmp(sec, "kretsyscall/", 12) == 0)
+			keep = hook == ZT_HOOK_KPROBE;
+		else if (strcmp(sec, "fentry") == 0 || strcmp(sec, "fexit") == 0)
+			keep = hook == ZT_HOOK_FENTRY && set_fentry_target(prog);
 		bpf_program__set_autoload(prog, keep);
 	}
 }
 
-static enum zt_hook_kind choose_hook(enum zt_hook_kind wanted)
+/* Best available family, or the one asked for; -ENOTSUP with the reason when it is missing. */
+static int choose_hook(enum zt_hook_kind wanted, enum zt_hook_kind *out)
 {
-	bool tp = zt_tracefs_ensure() == 0 &&
-		  access("/sys/kernel/tracing/events/syscalls/sys_enter_read/id", F_OK) == 0;
+	struct zt_features f;
 
-	if (wanted == ZT_HOOK_TRACEPOINT && !tp)
-		zt_warn("syscall tracepoints unavailable (tracefs or CONFIG_FTRACE_SYSCALLS); using raw_tp");
-	if (wanted == ZT_HOOK_RAW_TP || !tp)
-		return ZT_HOOK_RAW_TP;
-	return ZT_HOOK_TRACEPOINT;
+	zt_features_probe(&f);
+	switch (wanted) {
+	case ZT_HOOK_TRACEPOINT:
+		if (!f.syscall_tracepoints) {
+			zt_err("syscall tracepoints unavailable (tracefs or CONFIG_FTRACE_SYSCALLS)");
+			return -ENOTSUP;
+		}
+		break;
+	case ZT_HOOK_RAW_TP:
+		if (!f.raw_tp) {
+			zt_err("raw tracepoints unavailable on this kernel");
+			return -ENOTSUP;
+		}
+		break;
+	case ZT_HOOK_KPROBE:
+		if (!f.kprobes) {
+			zt_err("kprobes unavailable on this kernel (CONFIG_KPROBES off)");
+			return -ENOTSUP;
+		}
+		break;
+	case ZT_HOOK_FENTRY:
+		if (!f.fentry) {
+			zt_err("fentry/fexit unavailable on this kernel (BPF trampoline load refused)");
+			return -ENOTSUP;
+		}
+		break;
+	default:
+		/* Trampolines cost least; syscall tracepoints are the portable default. */
+		wanted = f.fentry	       ? ZT_HOOK_FENTRY :
+			 f.syscall_tracepoints ? ZT_HOOK_TRACEPOINT :
+			 f.raw_tp	       ? ZT_HOOK_RAW_TP :
+			 f.kprobes	       ? ZT_HOOK_KPROBE :
+						 ZT_HOOK_AUTO;
+		if (wanted == ZT_HOOK_AUTO) {
+			zt_err("no socket hook available: need syscall tracepoints, raw tracepoints or kprobes");
+			return -ENOTSUP;
+		}
+	}
+	*out = wanted;
+	return 0;
 }
 
 static void configure(struct zerotrace_bpf *skel, const struct zt_bpf_config *cfg)
@@ -164,7 +222,9 @@ int zt_bpf_start(struct zt_bpf **out, const struct zt_bpf_config *cfg)
 		goto fail;
 	}
 	configure(bpf->skel, cfg);
-	bpf->hook = choose_hook(cfg->hook);
+	err = choose_hook(cfg->hook, &bpf->hook);
+	if (err)
+		goto fail;
 	select_programs(bpf->skel, bpf->hook);
 	err = zerotrace_bpf__load(bpf->skel);
 	if (err) {

@@ -31,7 +31,20 @@ int zt_tracefs_ensure(void)
 	return path_exists(TRACEFS "/events") ? 0 : -ENOENT;
 }
 
-/* A minimal fentry program on a kernel function; EPERM under some lockdown setups. */
+const char *zt_syscall_prefix(void)
+{
+#if defined(__x86_64__)
+	return "__x64_sys_";
+#elif defined(__aarch64__)
+	return "__arm64_sys_";
+#elif defined(__s390x__)
+	return "__s390x_sys_";
+#else
+	return "sys_";
+#endif
+}
+
+/* A minimal fentry program on a syscall function; EPERM under some lockdown setups. */
 static bool probe_fentry(void)
 {
 	struct bpf_insn insns[] = {
@@ -43,15 +56,20 @@ static bool probe_fentry(void)
 
 	if (!vmlinux)
 		return false;
-	id = btf__find_by_name_kind(vmlinux, "tcp_sendmsg", BTF_KIND_FUNC);
+	char name[64];
+
+	snprintf(name, sizeof(name), "%sread", zt_syscall_prefix());
+	id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC);
 	btf__free(vmlinux);
 	if (id < 0)
 		return false;
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
 		    .attach_btf_id = id);
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "zt_probe", "GPL", insns, 2, &opts);
-	if (fd < 0)
+	if (fd < 0) {
+		zt_debug("fentry probe on %s: %s", name, strerror(-fd));
 		return false;
+	}
 	close(fd);
 	return true;
 }

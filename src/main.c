@@ -54,7 +54,7 @@ static void usage(FILE *out)
 		"  -q, --quiet          no console waterfall\n"
 		"Tuning:\n"
 		"  --capture-bytes N    payload bytes captured per syscall (64..16384, default %d)\n"
-		"  --hooks KIND         auto|tracepoint|raw_tp (default auto)\n"
+		"  --hooks KIND         auto|fentry|tracepoint|raw_tp|kprobe (auto: first available)\n"
 		"  -v, --verbose        more logs (repeat for debug)\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n",
@@ -164,8 +164,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 				o->hook = ZT_HOOK_TRACEPOINT;
 			else if (strcmp(optarg, "raw_tp") == 0)
 				o->hook = ZT_HOOK_RAW_TP;
+			else if (strcmp(optarg, "kprobe") == 0)
+				o->hook = ZT_HOOK_KPROBE;
+			else if (strcmp(optarg, "fentry") == 0)
+				o->hook = ZT_HOOK_FENTRY;
 			else
-				return bad_option("--hooks", optarg, "expected auto, tracepoint or raw_tp");
+				return bad_option("--hooks", optarg,
+						  "expected auto, fentry, tracepoint, raw_tp or kprobe");
 			break;
 		case 'v':
 			zt_log_level++;
@@ -205,7 +210,11 @@ static int cmd_features(void)
 	if (geteuid() != 0)
 		fprintf(stderr, "zerotrace: warning: not root: BPF probes below may read as absent\n");
 	zt_features_probe(&f);
-	hook = f.syscall_tracepoints ? ZT_HOOK_TRACEPOINT : ZT_HOOK_RAW_TP;
+	hook = f.fentry		     ? ZT_HOOK_FENTRY :
+	       f.syscall_tracepoints ? ZT_HOOK_TRACEPOINT :
+	       f.raw_tp		     ? ZT_HOOK_RAW_TP :
+	       f.kprobes	     ? ZT_HOOK_KPROBE :
+				       ZT_HOOK_AUTO;
 	printf("kernel BTF (/sys/kernel/btf/vmlinux)  %s\n", f.btf ? "yes" : "no");
 	printf("tracefs                               %s\n", f.tracefs ? "yes" : "no");
 	printf("syscall tracepoints                   %s\n", f.syscall_tracepoints ? "yes" : "no");
@@ -219,7 +228,7 @@ static int cmd_features(void)
 	       f.probe_write_user ? "yes" : "no", f.lockdown);
 	printf("cgroup v2 mount                       %s\n", f.cgroup2_path[0] ? f.cgroup2_path : "none");
 	printf("chosen socket hooks                   %s\n",
-	       f.syscall_tracepoints || f.raw_tp ? zt_hook_name(hook) : "none available");
+	       hook != ZT_HOOK_AUTO ? zt_hook_name(hook) : "none available");
 	printf("chosen process hooks                  raw_tp sched_process_{fork,exec,exit}\n");
 	return f.btf && f.ringbuf && (f.syscall_tracepoints || f.raw_tp) ? 0 : 1;
 }

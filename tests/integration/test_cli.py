@@ -10,7 +10,7 @@ def run(*args):
 
 def test_bad_flags_exit_2_with_usage_hint():
     for args in (["--pid", "abc"], ["--bogus"], ["--port", "70000"], ["--capture-bytes", "1"],
-                 [], ["stray"], ["--hooks", "kprobe"]):
+                 [], ["stray"], ["--hooks", "uprobe"]):
         r = run(*args)
         assert r.returncode == 2, (args, r.returncode, r.stderr)
         assert r.stderr.strip() and "zerotrace" in r.stderr, (args, r.stderr)

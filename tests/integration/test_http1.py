@@ -191,18 +191,6 @@ def test_client_error_status_is_error():
     assert clients[0]["attrs"]["error.type"] == "404"
 
 
-def test_raw_tp_fallback_hooks():
-    port = free_port()
-    server = python_server(port, "http_fixture_server.py")
-    try:
-        rc, agent, spans = run_traced(["curl", "-s", "-o", "/dev/null",
-                                       "http://127.0.0.1:%d/raw" % port], args=["--hooks", "raw_tp"])
-    finally:
-        server.stop()
-    assert "raw_tp" in agent.stderr, agent.stderr
-    assert len(only(spans, CLIENT, attrs={"url.full": "http://127.0.0.1:%d/raw" % port})) == 1, describe(spans)
-
-
 def test_sigterm_flushes_and_exits_zero():
     port = free_port()
     server = python_server(port, "http_fixture_server.py")
