@@ -103,7 +103,8 @@ int raw_process_exit(struct bpf_raw_tracepoint_args *ctx)
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 	struct zt_proc_event *ev;
 
-	if (BPF_CORE_READ(task, pid) != tgid || !zt_pid_selected(tgid))
+	/* Candidates too: with --port, userspace holds connections of unselected processes. */
+	if (BPF_CORE_READ(task, pid) != tgid || !zt_pid_candidate(tgid))
 		return 0;
 	ev = zt_proc_event_init(ZT_EV_PROC_EXIT, tgid);
 	if (!ev)

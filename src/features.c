@@ -76,7 +76,12 @@ static bool probe_fentry(void)
 
 static void read_lockdown(struct zt_features *f)
 {
-	FILE *fp = fopen("/sys/kernel/security/lockdown", "r");
+	FILE *fp;
+
+	/* securityfs is not always mounted; the lockdown level is only visible there. */
+	if (!path_exists("/sys/kernel/security/lockdown"))
+		mount("none", "/sys/kernel/security", "securityfs", 0, NULL);
+	fp = fopen("/sys/kernel/security/lockdown", "r");
 	char line[128] = "", *open, *end;
 
 	snprintf(f->lockdown, sizeof(f->lockdown), "unknown");
@@ -123,7 +128,7 @@ void zt_features_probe(struct zt_features *f)
 	f->sockops = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SOCK_OPS, NULL) == 1;
 	f->sk_msg = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SK_MSG, NULL) == 1;
 	read_lockdown(f);
-	/* securityfs may be unmounted: ask the verifier about the helper itself. */
+	/* Lockdown (integrity and up) removes the helper; libbpf's helper probe misses that. */
 	f->probe_write_user = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT,
 						      BPF_FUNC_probe_write_user, NULL) == 1 &&
 			      strcmp(f->lockdown, "integrity") != 0 &&
