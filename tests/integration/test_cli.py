@@ -42,3 +42,11 @@ def test_unwritable_output_file():
 def test_command_not_found():
     r = run("-q", "--", "/no/such/program")
     assert r.returncode == 127 and "cannot run" in r.stderr, r.stderr
+
+
+def test_not_root_is_one_line_error():
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", AGENT,
+                        "-q", "--", "true"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1, r
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "root" in lines[0], r.stderr
