@@ -16,6 +16,8 @@ void zt_proc_on_exec(const struct zt_proc_event *ev, size_t size);
 void zt_proc_on_fork(uint32_t child, uint32_t parent);
 void zt_proc_on_exit(uint32_t tgid);
 void zt_proc_table_free(void);
+/* readlink of /proc/PID/exe; "" when the process is gone or hidden. */
+void zt_proc_exe_path(uint32_t tgid, char *out, size_t outlen);
 
 /* service.name of a process from its environment or executable (exposed for tests). */
 void zt_proc_service_name(const char *env, size_t env_len, const char *exe, char *out,

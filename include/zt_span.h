@@ -98,6 +98,8 @@ void zt_id_random(uint8_t *id, size_t len);
 bool zt_id_is_zero(const uint8_t *id, size_t len);
 /* Lower-case hex; out must hold 2*len+1 bytes. */
 void zt_hex_encode(const uint8_t *in, size_t len, char *out);
+/* Value of one hex digit (either case), or -1. */
+int zt_hex_digit(char c);
 /* Returns 0 on success; exactly 2*len hex digits required. */
 int zt_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t len);
 

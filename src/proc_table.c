@@ -113,7 +113,7 @@ static size_t read_proc_file(uint32_t tgid, const char *name, char *buf, size_t 
 	return n;
 }
 
-static void read_exe(uint32_t tgid, char *exe, size_t size)
+void zt_proc_exe_path(uint32_t tgid, char *exe, size_t size)
 {
 	char path[64];
 	ssize_t n;
@@ -130,7 +130,7 @@ static struct zt_resource *resource_from_proc(uint32_t tgid)
 	size_t args_len = read_proc_file(tgid, "cmdline", args, sizeof(args));
 	size_t env_len = read_proc_file(tgid, "environ", env, sizeof(env));
 
-	read_exe(tgid, exe, sizeof(exe));
+	zt_proc_exe_path(tgid, exe, sizeof(exe));
 	if (!exe[0] && args_len)
 		snprintf(exe, sizeof(exe), "%.*s", (int)strnlen(args, args_len), args);
 	return resource_build(tgid, exe, args, args_len, env, env_len);
@@ -172,7 +172,7 @@ void zt_proc_on_exec(const struct zt_proc_event *ev, size_t size)
 
 	if (size < offsetof(struct zt_proc_event, data) + ZT_EXEC_ARGS_MAX + env_len)
 		env_len = 0;
-	read_exe(ev->hdr.tgid, exe, sizeof(exe));
+	zt_proc_exe_path(ev->hdr.tgid, exe, sizeof(exe));
 	if (!exe[0])
 		snprintf(exe, sizeof(exe), "%.*s", (int)strnlen(args, args_len), args);
 	proc_set(ev->hdr.tgid, resource_build(ev->hdr.tgid, exe, args, args_len,

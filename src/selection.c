@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "zt_log.h"
+#include "zt_proc_table.h"
 #include "zt_selection.h"
 
 bool zt_selection_empty(const struct zt_selection *sel)
@@ -117,16 +118,6 @@ static bool descends_from(uint32_t pid, uint32_t ancestor)
 	return false;
 }
 
-static void proc_exe(uint32_t pid, char *out, size_t outlen)
-{
-	char path[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	n = readlink(path, out, outlen - 1);
-	out[n > 0 ? n : 0] = '\0';
-}
-
 static bool exe_selected(const struct zt_selection *sel, const char *exe)
 {
 	for (int i = 0; i < sel->n_exes; i++)
@@ -173,7 +164,7 @@ void zt_selection_apply(const struct zt_selection *sel, struct zt_bpf *bpf)
 			if (descends_from(pid, sel->pids[i]))
 				trace(bpf, pid, "descendant of --pid");
 		if (sel->n_exes) {
-			proc_exe(pid, exe, sizeof(exe));
+			zt_proc_exe_path(pid, exe, sizeof(exe));
 			if (exe_selected(sel, exe))
 				trace(bpf, pid, "--exe");
 		}
@@ -188,7 +179,7 @@ void zt_selection_on_exec(const struct zt_selection *sel, struct zt_bpf *bpf, ui
 
 	if (!sel->n_exes)
 		return;
-	proc_exe(tgid, exe, sizeof(exe));
+	zt_proc_exe_path(tgid, exe, sizeof(exe));
 	if (exe_selected(sel, exe) || (argv0 && exe_selected(sel, argv0)))
 		trace(bpf, tgid, "--exe");
 }

@@ -791,17 +791,6 @@ static bool is_tchar(char c)
 	       (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..len) into out (len + 1 bytes); a stray '%' stays as is. */
 static size_t percent_decode(const char *s, size_t len, char *out)
 {
@@ -810,8 +799,8 @@ static size_t percent_decode(const char *s, size_t len, char *out)
 	for (size_t i = 0; i < len; i++) {
 		int hi, lo;
 
-		if (s[i] == '%' && i + 2 < len && (hi = hex_digit(s[i + 1])) >= 0 &&
-		    (lo = hex_digit(s[i + 2])) >= 0) {
+		if (s[i] == '%' && i + 2 < len && (hi = zt_hex_digit(s[i + 1])) >= 0 &&
+		    (lo = zt_hex_digit(s[i + 2])) >= 0) {
 			out[o++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else {

@@ -21,6 +21,7 @@
 
 #include "otlp_encode.h"
 #include "zt_exporter.h"
+#include "zt_clock.h"
 #include "zt_log.h"
 
 #define OTLP_HTTP_DEF_BATCH 512
@@ -101,34 +102,6 @@ static void otlp_curl_init(void)
 	otlp_curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* A now_ms()-based time as an absolute deadline for the CLOCK_MONOTONIC condvars. */
-static struct timespec deadline_at(uint64_t ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000;
-	return ts;
-}
-
-static bool warn_due(uint64_t *last)
-{
-	uint64_t now = now_ms();
-
-	if (*last && now - *last < OTLP_WARN_MS)
-		return false;
-	*last = now;
-	return true;
-}
-
 static struct otlp_http *to_http(struct zt_exporter *exp)
 {
 	return (struct otlp_http *)exp;
@@ -144,13 +117,13 @@ static void otlp_http_submit(struct zt_exporter *exp, struct zt_span *span)
 	pthread_mutex_lock(&h->lock);
 	if (h->stop || h->count == h->max_queue) {
 		h->stats.spans_failed++;
-		warn = warn_due(&h->last_drop_warn_ms);
+		warn = zt_rate_limit(&h->last_drop_warn_ms, OTLP_WARN_MS);
 	} else {
 		h->ring[(h->head + h->count) % h->max_queue] = zt_span_ref(span);
 		h->count++;
 		h->accepted++;
 		if (h->count == 1)
-			h->oldest_ms = now_ms();
+			h->oldest_ms = zt_now_ms();
 		/* The first span starts the sender's batch timer; a full batch needs no timer. */
 		if (h->count == 1 || h->count == (size_t)h->max_batch)
 			pthread_cond_signal(&h->wake);
@@ -164,7 +137,7 @@ static void otlp_http_submit(struct zt_exporter *exp, struct zt_span *span)
 static void otlp_http_flush(struct zt_exporter *exp, int timeout_ms)
 {
 	struct otlp_http *h = to_http(exp);
-	struct timespec deadline = deadline_at(now_ms() + (timeout_ms > 0 ? timeout_ms : 0));
+	struct timespec deadline = zt_deadline_at(zt_now_ms() + (timeout_ms > 0 ? timeout_ms : 0));
 	uint64_t target;
 
 	pthread_mutex_lock(&h->lock);
@@ -203,12 +176,12 @@ static bool otlp_http_next_batch(struct otlp_http *h)
 	struct timespec deadline;
 	size_t n;
 
-	while (!h->stop && !batch_ready(h, now_ms())) {
+	while (!h->stop && !batch_ready(h, zt_now_ms())) {
 		if (!h->count) {
 			pthread_cond_wait(&h->wake, &h->lock);
 			continue;
 		}
-		deadline = deadline_at(h->oldest_ms + (uint64_t)h->batch_timeout_ms);
+		deadline = zt_deadline_at(h->oldest_ms + (uint64_t)h->batch_timeout_ms);
 		pthread_cond_timedwait(&h->wake, &h->lock, &deadline);
 	}
 	if (h->stop)
@@ -221,7 +194,7 @@ static bool otlp_http_next_batch(struct otlp_http *h)
 	h->count -= n;
 	/* What is left over did not arrive at the same time; give it a fresh timer. */
 	if (h->count)
-		h->oldest_ms = now_ms();
+		h->oldest_ms = zt_now_ms();
 	return true;
 }
 
@@ -255,7 +228,7 @@ static void otlp_http_count_failed_request(struct otlp_http *h)
 /* Sleeps ms unless the exporter stops first; returns true when it stopped. */
 static bool otlp_http_sleep(struct otlp_http *h, uint64_t ms)
 {
-	struct timespec deadline = deadline_at(now_ms() + ms);
+	struct timespec deadline = zt_deadline_at(zt_now_ms() + ms);
 	bool stop;
 
 	pthread_mutex_lock(&h->lock);
@@ -327,7 +300,7 @@ static void otlp_http_delivered(struct otlp_http *h, const struct otlp_result *r
 				 sizeof(msg)) == 0 && (rejected || msg[0])) {
 		if (rejected < 0 || (uint64_t)rejected > n)
 			rejected = (int64_t)n;
-		if (warn_due(&h->last_warn_ms[OTLP_WARN_PARTIAL]))
+		if (zt_rate_limit(&h->last_warn_ms[OTLP_WARN_PARTIAL], OTLP_WARN_MS))
 			zt_warn("otlp: collector at %s rejected %lld of %zu spans: %s",
 				h->shown_url, (long long)rejected, n,
 				msg[0] ? msg : "(no message)");
@@ -338,10 +311,10 @@ static void otlp_http_delivered(struct otlp_http *h, const struct otlp_result *r
 static void otlp_http_warn_failure(struct otlp_http *h, const struct otlp_result *r)
 {
 	if (r->rc != CURLE_OK) {
-		if (warn_due(&h->last_warn_ms[OTLP_WARN_UNREACHABLE]))
+		if (zt_rate_limit(&h->last_warn_ms[OTLP_WARN_UNREACHABLE], OTLP_WARN_MS))
 			zt_warn("otlp: collector at %s unreachable: %s", h->shown_url,
 				r->err[0] ? r->err : curl_easy_strerror(r->rc));
-	} else if (warn_due(&h->last_warn_ms[OTLP_WARN_RETRY_STATUS])) {
+	} else if (zt_rate_limit(&h->last_warn_ms[OTLP_WARN_RETRY_STATUS], OTLP_WARN_MS)) {
 		zt_warn("otlp: collector at %s answered HTTP %ld, will retry", h->shown_url,
 			r->status);
 	}
@@ -364,7 +337,7 @@ static uint64_t otlp_http_retry_delay(struct otlp_http *h, int retry, const stru
 static void otlp_http_send(struct otlp_http *h, const uint8_t *body, size_t len)
 {
 	const struct otlp_result *r = &h->res;
-	uint64_t start = now_ms(), delay;
+	uint64_t start = zt_now_ms(), delay;
 
 	for (int retry = 0;; retry++) {
 		otlp_http_post(h, body, len);
@@ -373,7 +346,7 @@ static void otlp_http_send(struct otlp_http *h, const uint8_t *body, size_t len)
 			break;
 		}
 		if (r->rc == CURLE_OK && !status_retryable(r->status)) {
-			if (warn_due(&h->last_warn_ms[OTLP_WARN_REJECTED]))
+			if (zt_rate_limit(&h->last_warn_ms[OTLP_WARN_REJECTED], OTLP_WARN_MS))
 				zt_warn("otlp: collector at %s rejected %zu spans with HTTP %ld, "
 					"dropping them", h->shown_url, h->batch_n, r->status);
 			otlp_http_settle(h, 0, false);
@@ -381,9 +354,9 @@ static void otlp_http_send(struct otlp_http *h, const uint8_t *body, size_t len)
 		}
 		otlp_http_warn_failure(h, r);
 		delay = otlp_http_retry_delay(h, retry, r);
-		if (retry >= OTLP_RETRY_MAX || now_ms() + delay - start > OTLP_RETRY_BUDGET_MS ||
+		if (retry >= OTLP_RETRY_MAX || zt_now_ms() + delay - start > OTLP_RETRY_BUDGET_MS ||
 		    otlp_http_sleep(h, delay)) {
-			if (warn_due(&h->last_warn_ms[OTLP_WARN_GAVE_UP]))
+			if (zt_rate_limit(&h->last_warn_ms[OTLP_WARN_GAVE_UP], OTLP_WARN_MS))
 				zt_warn("otlp: giving up on %zu spans for %s after %d attempts",
 					h->batch_n, h->shown_url, retry + 1);
 			otlp_http_settle(h, 0, false);
@@ -429,7 +402,7 @@ static void *otlp_http_thread(void *arg)
 			otlp_http_send(h, body, len);
 			free(body);
 		} else {
-			if (warn_due(&h->last_warn_ms[OTLP_WARN_ENCODE]))
+			if (zt_rate_limit(&h->last_warn_ms[OTLP_WARN_ENCODE], OTLP_WARN_MS))
 				zt_warn("otlp: cannot encode %zu spans, dropping them", h->batch_n);
 			otlp_http_settle(h, 0, false);
 		}
@@ -585,7 +558,7 @@ static void otlp_http_apply_config(struct otlp_http *h, const struct zt_otlp_htt
 	h->max_queue = cfg->max_queue > 0 ? (size_t)cfg->max_queue : OTLP_HTTP_DEF_QUEUE;
 	h->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : OTLP_HTTP_DEF_TIMEOUT_MS;
 	h->gzip = cfg->gzip != 0;
-	h->seed = (unsigned int)getpid() ^ (unsigned int)now_ms();
+	h->seed = (unsigned int)getpid() ^ (unsigned int)zt_now_ms();
 }
 
 static void otlp_http_init_sync(struct otlp_http *h)

@@ -13,6 +13,7 @@
 
 #include "otlp_encode.h"
 #include "zt_exporter.h"
+#include "zt_clock.h"
 #include "zt_log.h"
 
 #define OTLP_JSON_WAKE_SPANS 64		/* this many queued spans are written without waiting */
@@ -46,39 +47,6 @@ struct otlp_json {
 	uint64_t last_warn_ms;	/* writer thread only */
 	uint64_t last_drop_warn_ms;	/* under lock */
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static struct timespec deadline_in(int ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	return ts;
-}
-
-/* True at most once per OTLP_JSON_WARN_MS for one *last, so a broken output does not flood. */
-static bool warn_due(uint64_t *last)
-{
-	uint64_t now = now_ms();
-
-	if (*last && now - *last < OTLP_JSON_WARN_MS)
-		return false;
-	*last = now;
-	return true;
-}
 
 static struct otlp_json *to_json(struct zt_exporter *exp)
 {
@@ -118,7 +86,7 @@ static void otlp_json_submit(struct zt_exporter *exp, struct zt_span *span)
 			pthread_cond_signal(&j->wake);
 	} else {
 		j->stats.spans_failed++;
-		warn = warn_due(&j->last_drop_warn_ms);
+		warn = zt_rate_limit(&j->last_drop_warn_ms, OTLP_JSON_WARN_MS);
 	}
 	pthread_mutex_unlock(&j->lock);
 	if (warn)
@@ -158,7 +126,7 @@ static void otlp_json_write_batch(struct otlp_json *j, struct span_vec *batch)
 		}
 		st.spans_failed += n;
 		st.requests_failed++;
-		if (warn_due(&j->last_warn_ms))
+		if (zt_rate_limit(&j->last_warn_ms, OTLP_JSON_WARN_MS))
 			zt_warn("otlp-json: cannot write to %s: %s", j->path,
 				errno ? strerror(errno) : "write error");
 	}
@@ -186,7 +154,7 @@ static bool otlp_json_wait(struct otlp_json *j)
 		pthread_cond_wait(&j->wake, &j->lock);
 	if (!j->queue.n)
 		return false;
-	deadline = deadline_in(OTLP_JSON_PERIOD_MS);
+	deadline = zt_deadline_at(zt_now_ms() + OTLP_JSON_PERIOD_MS);
 	while (!j->stop && !j->flushers && j->queue.n < OTLP_JSON_WAKE_SPANS) {
 		if (pthread_cond_timedwait(&j->wake, &j->lock, &deadline) == ETIMEDOUT)
 			break;
@@ -218,7 +186,7 @@ static void *otlp_json_thread(void *arg)
 static void otlp_json_flush(struct zt_exporter *exp, int timeout_ms)
 {
 	struct otlp_json *j = to_json(exp);
-	struct timespec deadline = deadline_in(timeout_ms > 0 ? timeout_ms : 0);
+	struct timespec deadline = zt_deadline_at(zt_now_ms() + (timeout_ms > 0 ? (uint64_t)timeout_ms : 0));
 	uint64_t target;
 
 	pthread_mutex_lock(&j->lock);

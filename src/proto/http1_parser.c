@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "zt_l7.h"
+#include "zt_span.h"
 
 #define HTTP1_FIFO_MAX 64		/* pending requests per connection (pipelining) */
 #define HTTP1_HEAD_MAX (16 * 1024)	/* heads above this are counted as too large */
@@ -103,17 +104,6 @@ static const char *const http1_methods[] = {
 static bool http1_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static int http1_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static bool http1_method_char(char c)
@@ -761,7 +751,7 @@ static int http1_chunk_size_line(struct http1_dir *d, const char *s, size_t n)
 	size_t i;
 	int h;
 
-	for (i = 0; i < n && (h = http1_hexval(s[i])) >= 0; i++) {
+	for (i = 0; i < n && (h = zt_hex_digit(s[i])) >= 0; i++) {
 		if (v >= HTTP1_CHUNK_MAX >> 4)
 			return -1;
 		v = v << 4 | (uint64_t)h;
