@@ -50,7 +50,7 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/zt_events.h $(BUIL
 
 # All BPF files linked into one object and one skeleton.
 $(BUILD)/zerotrace.bpf.o: $(BPF_OBJS)
-	$(BPFTOOL) gen object $@ $^
+	$(BPFTOOL) gen object $@.tmp $^ && mv $@.tmp $@
 
 $(BUILD)/zerotrace.skel.h: $(BUILD)/zerotrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name zerotrace_bpf > $@.tmp && mv $@.tmp $@

@@ -133,6 +133,7 @@ static __always_inline struct zt_conn_info *zt_conn_add(__u32 tgid, __u32 fd, __
 	} else {
 		ci.is_socket = 1;
 		ci.conn_id = zt_next_conn_id();
+		ci.cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 		if (!zt_pid_selected(tgid) && !zt_port_selected(&ci.tuple))
 			ci.proto = ZT_PROTO_OFF;
 	}

@@ -35,6 +35,8 @@ const volatile __u8 zt_exec_events __weak = 0;
 const volatile __u32 zt_n_cgroups __weak = 0;
 /* The agent itself: never traced (its own export traffic would feed back). */
 const volatile __u32 zt_self_tgid __weak = 0;
+/* Propagation mechanisms switched on (ZT_PROPAGATE_*). */
+const volatile __u8 zt_propagation __weak = 0;
 /* Syscall numbers for the raw_tp fallback dispatcher (arch-specific, from userspace). */
 const volatile __s32 zt_nr[ZT_SYS__COUNT] __weak = {};
 const volatile __s32 zt_nr_accept4 __weak = -1;
@@ -120,6 +122,38 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } zt_conn_seq SEC(".maps") __weak;
+
+/* zt_sockhash: client sockets of traced processes on the header path (key: socket cookie). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u64);
+} zt_sockhash SEC(".maps") __weak;
+
+/* zt_connecting: sockets of traced processes between connect() and ESTABLISHED. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} zt_connecting SEC(".maps") __weak;
+
+/* zt_thread_ctx: server request a thread is handling (pid_tgid → its kernel-made IDs). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct zt_trace_ctx);
+} zt_thread_ctx SEC(".maps") __weak;
+
+/* zt_no_headers: processes that poll sockets with ioctl(FIONREAD): kept off the sockhash. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} zt_no_headers SEC(".maps") __weak;
 
 static __always_inline void zt_count(__u32 idx)
 {

@@ -13,6 +13,7 @@
 #include "maps.bpf.h"
 #include "filter.bpf.h"
 #include "conn.bpf.h"
+#include "trace_ctx.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -81,6 +82,55 @@ static __always_inline __u32 zt_capture_len(__u32 len, __u8 flags)
 	return n;
 }
 
+/* Search state for a traceparent header in a captured request (bpf_loop callback). */
+struct zt_tp_search {
+	struct zt_scratch_buf *sb;
+	__u32 len;
+	__u32 at;		/* offset of the header's value + 1; 0 when not found */
+};
+
+static long zt_tp_search_byte(__u32 i, void *arg)
+{
+	struct zt_tp_search *s = arg;
+	__u32 j = i & (ZT_TP_SCAN - 1);
+
+	/* "\n" + "traceparent:" + up to two spaces + 55 bytes of value */
+	if (i + 1 + 12 + 2 + 55 > s->len)
+		return 1;
+	if (s->sb->data[j] != '\n' || !zt_is_tp_name(&s->sb->data[j + 1]))
+		return 0;
+	s->at = j + 14;
+	return 1;
+}
+
+/*
+ * A server request was read into sb: give it kernel-made IDs (continuing its traceparent
+ * when it has one) and make it the thread's current request, so outgoing requests the
+ * thread writes (sk_msg) become its children.
+ */
+static __noinline void zt_server_request(struct zt_scratch_buf *sb, __u32 n, __u64 pid_tgid)
+{
+	struct zt_tp_search search = { .sb = sb, .len = n };
+	struct zt_trace_ctx *ctx = &sb->ev.ctx;
+	bool found = false;
+	__u8 *p;
+
+	__builtin_memset(ctx, 0, sizeof(*ctx));
+	bpf_loop(ZT_TP_SCAN, zt_tp_search_byte, &search, 0);
+	if (search.at) {
+		p = &sb->data[(search.at - 1) & (ZT_TP_SCAN - 1)];
+		p += *p == ' ';
+		p += *p == ' ';
+		found = zt_parse_traceparent(p, ctx);
+	}
+	if (!found) {
+		__builtin_memset(ctx, 0, sizeof(*ctx));
+		zt_random_id(ctx->trace_id, 16);
+	}
+	zt_random_id(ctx->span_id, 8);
+	bpf_map_update_elem(&zt_thread_ctx, &pid_tgid, ctx, BPF_ANY);
+}
+
 /*
  * One chunk of payload: copy up to zt_capture_bytes and send it. A global function, so the
  * verifier checks it once instead of once per iovec/mmsg call site. sys_flags packs
@@ -132,6 +182,15 @@ __noinline int zt_emit_chunk(__u64 fd, __u64 ubuf, __u32 len, __u32 sys_flags, _
 	sb->ev.proto = ci->proto;
 	sb->ev.flags = flags | (n < len ? ZT_DF_TRUNCATED : 0);
 	sb->ev.syscall = sys;
+	if (zt_propagation && n >= 8) {
+		if (dir == ZT_DIR_INGRESS && zt_is_request_start(sb->data, n)) {
+			zt_server_request(sb, n, id);
+			sb->ev.flags |= ZT_DF_SERVER_CTX;
+		} else if (dir == ZT_DIR_EGRESS && zt_is_method(sb->data, "HTTP/1.", 7)) {
+			/* The thread answers its request: later writes are not its children. */
+			bpf_map_delete_elem(&zt_thread_ctx, &id);
+		}
+	}
 	ci->bytes[dir] += len;
 	if (bpf_ringbuf_output(&zt_events, sb, sizeof(sb->ev) + n, 0)) {
 		zt_count(ZT_CNT_RB_FULL);
@@ -425,4 +484,49 @@ SEC("fentry")
 int BPF_PROG(fe_enter_close, struct pt_regs *regs)
 {
 	return zt_close(PT_REGS_PARM1_CORE_SYSCALL(regs));
+}
+
+/*
+ * ioctl(FIONREAD) on a socket in the sockhash reads 0 on kernels with the sockmap FIONREAD
+ * regression, which stalls programs that poll with it. Tracing programs may not change a
+ * sockhash, so userspace takes the socket out on this event; the process stays off the
+ * header path from now on (its later connections use the host-local linking).
+ */
+#define ZT_FIONREAD 0x541B
+
+static __always_inline int zt_ioctl(__u64 fd, __u64 cmd)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct zt_conn_key key = { .tgid = id >> 32, .fd = (__u32)fd };
+	struct zt_event_hdr *ev;
+	struct zt_conn_info *ci;
+	__u8 one = 1;
+
+	if (cmd != ZT_FIONREAD || !(zt_propagation & ZT_PROPAGATE_HEADERS) ||
+	    !zt_pid_candidate(key.tgid))
+		return 0;
+	bpf_map_update_elem(&zt_no_headers, &key.tgid, &one, BPF_ANY);
+	ci = bpf_map_lookup_elem(&zt_conns, &key);
+	if (!ci || !ci->cookie || ci->role != ZT_ROLE_CLIENT)
+		return 0;
+	ev = bpf_ringbuf_reserve(&zt_events, sizeof(*ev), 0);
+	if (!ev) {
+		zt_count(ZT_CNT_RB_FULL);
+		return 0;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->type = ZT_EV_FIONREAD;
+	ev->tgid = key.tgid;
+	ev->tid = (__u32)id;
+	ev->fd = key.fd;
+	ev->ts_enter = ev->ts_exit = bpf_ktime_get_ns();
+	ev->conn_id = ci->cookie;
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_ioctl")
+int tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
+{
+	return zt_ioctl(ctx->args[0], ctx->args[1]);
 }

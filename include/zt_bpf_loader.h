@@ -28,6 +28,7 @@ struct zt_bpf_config {
 	uint32_t n_ports;
 	uint32_t ringbuf_bytes;		/* power of two */
 	enum zt_hook_kind hook;
+	uint8_t propagation;		/* ZT_PROPAGATE_* wanted */
 };
 
 struct zt_bpf;
@@ -35,6 +36,8 @@ struct zt_bpf;
 /* Returns 0 or a negative errno, after a one-line error naming what is missing. */
 int zt_bpf_start(struct zt_bpf **out, const struct zt_bpf_config *cfg);
 void zt_bpf_stop(struct zt_bpf *bpf);
+/* Propagation mechanisms actually in force (ZT_PROPAGATE_*). */
+uint8_t zt_bpf_propagation(const struct zt_bpf *bpf);
 /* The hook family in use. */
 enum zt_hook_kind zt_bpf_hook(const struct zt_bpf *bpf);
 const char *zt_hook_name(enum zt_hook_kind kind);
@@ -44,6 +47,8 @@ bool zt_bpf_pid_traced(struct zt_bpf *bpf, uint32_t tgid);
 int zt_bpf_untrace_pid(struct zt_bpf *bpf, uint32_t tgid);
 /* Stop kernel events for a connection (userspace gave up on it). */
 int zt_bpf_conn_off(struct zt_bpf *bpf, uint32_t tgid, uint32_t fd);
+/* Take a socket off the header path (after it was seen polled with FIONREAD). */
+int zt_bpf_unhash_socket(struct zt_bpf *bpf, uint64_t cookie);
 /* Sum of the per-CPU counters (enum zt_counter). */
 int zt_bpf_counters(struct zt_bpf *bpf, uint64_t out[ZT_CNT__COUNT]);
 /* Ring buffer fd for the event reader. */

@@ -13,6 +13,7 @@ struct zt_reader_stats {
 	uint64_t bytes;		/* payload bytes transferred by traced syscalls */
 	uint64_t captured;	/* payload bytes copied to userspace */
 	uint64_t bad_events;	/* shorter than their type says */
+	uint64_t unhashed;	/* sockets taken off the header path after ioctl(FIONREAD) */
 };
 
 struct zt_reader;

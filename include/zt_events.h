@@ -29,6 +29,8 @@ enum zt_event_type {
 	ZT_EV_PROC_EXEC = 4,	/* traced process exec'd (argv + env attached) */
 	ZT_EV_PROC_EXIT = 5,	/* traced process (thread group) exited */
 	ZT_EV_PROC_FORK = 6,	/* traced process forked a child that is now traced */
+	ZT_EV_INJECT = 7,	/* traceparent inserted into an outgoing request (sk_msg) */
+	ZT_EV_FIONREAD = 8,	/* ioctl(FIONREAD) on a hashed socket: userspace unhashes it */
 };
 
 /* Direction of a data event as seen from the traced process. */
@@ -62,6 +64,7 @@ enum zt_syscall {
 /* Data event flags. */
 #define ZT_DF_TRUNCATED 0x1	/* captured < len: the rest of the bytes are a gap */
 #define ZT_DF_NO_PAYLOAD 0x2	/* bytes-only event (sendfile) */
+#define ZT_DF_SERVER_CTX 0x4	/* chunk starts a server request; ctx holds its kernel-made IDs */
 
 /* Drop/skip counters (index into the zt_counters per-CPU array). */
 enum zt_counter {
@@ -70,7 +73,21 @@ enum zt_counter {
 	ZT_CNT_CONN_FULL,	/* connection map full */
 	ZT_CNT_IOV_TRUNC,	/* more iovecs than ZT_MAX_IOV */
 	ZT_CNT_EVENTS,		/* events submitted */
+	ZT_CNT_INJECTED,	/* traceparent headers inserted */
+	ZT_CNT_SKIP_NOT_REQUEST,	/* sk_msg: message does not start an HTTP/1.x request */
+	ZT_CNT_SKIP_LINE,	/* sk_msg: request line not complete in this message */
+	ZT_CNT_SKIP_HEAD,	/* sk_msg: header block not complete in the scanned window */
+	ZT_CNT_SKIP_PRESENT,	/* sk_msg: request already carries traceparent */
+	ZT_CNT_SKIP_PUSH,	/* sk_msg: bpf_msg_push_data/pull_data failed */
+	ZT_CNT_FIONREAD_OFF,	/* sockets taken off the header path after ioctl(FIONREAD) */
 	ZT_CNT__COUNT
+};
+
+/* W3C trace context made in the kernel (IDs of a span whose context was propagated). */
+struct zt_trace_ctx {
+	__u8 trace_id[16];
+	__u8 span_id[8];
+	__u8 parent_id[8];	/* all zero: root */
 };
 
 /* Connection endpoints; addresses are IPv4-mapped IPv6 for AF_INET. */
@@ -94,11 +111,12 @@ struct zt_conn_info {
 	struct zt_tuple tuple;
 	__u64 conn_id;		/* unique per (tgid, fd) lifetime: fds get reused */
 	__u64 bytes[2];		/* bytes seen per direction (zt_direction) */
+	__u64 cookie;		/* socket cookie (sockhash key), 0 if never assigned */
 	__u8 role;		/* zt_role */
 	__u8 proto;		/* zt_proto */
 	__u8 is_socket;		/* 0: fd is not a TCP socket, cached so lookups stay cheap */
 	__u8 tries;		/* chunks seen while proto is still unknown */
-	__u8 pad[4];
+	__u8 pad[12];
 };
 
 /* Common header of every event. */
@@ -125,8 +143,22 @@ struct zt_data_event {
 	__u8 flags;		/* ZT_DF_* */
 	__u8 syscall;		/* zt_syscall */
 	__u8 pad[3];
+	struct zt_trace_ctx ctx;	/* ZT_DF_SERVER_CTX */
 	__u8 data[];
 };
+
+/* ZT_EV_INJECT: the client request written next on this socket carries ctx. */
+struct zt_inject_event {
+	struct zt_event_hdr hdr;	/* fd and conn_id are 0: sk_msg sees no descriptor */
+	struct zt_tuple tuple;
+	struct zt_trace_ctx ctx;	/* span_id: the client span; parent_id: its parent */
+};
+
+/* ZT_EV_FIONREAD: hdr.conn_id carries the socket cookie (the sockhash key). */
+
+/* Propagation mechanisms (--propagation), bits of zt_propagation. */
+#define ZT_PROPAGATE_HEADERS 0x1
+#define ZT_PROPAGATE_TCP 0x2
 
 /* ZT_EV_CONN_OPEN / ZT_EV_CONN_CLOSE. */
 struct zt_conn_event {
@@ -156,7 +188,8 @@ struct zt_proc_event {
 /* Layout guards: the agent and the BPF side must agree byte for byte. */
 _Static_assert(sizeof(struct zt_tuple) == 40, "zt_tuple layout");
 _Static_assert(sizeof(struct zt_event_hdr) == 40, "zt_event_hdr layout");
-_Static_assert(sizeof(struct zt_data_event) == 104, "zt_data_event layout");
-_Static_assert(sizeof(struct zt_conn_info) == 72, "zt_conn_info layout");
+_Static_assert(sizeof(struct zt_data_event) == 136, "zt_data_event layout");
+_Static_assert(sizeof(struct zt_conn_info) == 88, "zt_conn_info layout");
+_Static_assert(sizeof(struct zt_inject_event) == 112, "zt_inject_event layout");
 
 #endif

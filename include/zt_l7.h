@@ -52,6 +52,7 @@ struct zt_l7_record {
 	uint64_t req_body_bytes;
 	uint64_t resp_body_bytes;
 	uint32_t stream_id;	/* HTTP/2 stream; 0 for HTTP/1.x */
+	uint64_t req_pos;	/* request's first byte: bytes fed in its direction before it */
 	/* HTTP */
 	char method[ZT_L7_METHOD_MAX];
 	char target[ZT_L7_TARGET_MAX];		/* request-target as sent (path?query or absolute) */

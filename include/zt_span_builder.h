@@ -10,6 +10,7 @@
 #include "zt_l7.h"
 
 #define ZT_SB_PENDING 32
+#define ZT_SB_KCTX 8
 
 /* A request seen (head parsed) whose span is not finished yet: its IDs are fixed early so
  * that children (outgoing calls, the peer's server span on this host) can point at it. */
@@ -19,6 +20,12 @@ struct zt_req_ctx {
 	uint8_t parent_span_id[8];
 	uint32_t tid;
 	uint8_t sampled;
+};
+
+/* IDs the kernel made for the request starting at stream position pos. */
+struct zt_kernel_ctx {
+	uint64_t pos;
+	struct zt_trace_ctx ctx;
 };
 
 /* What the span builder keeps per connection (embedded in the connection table). */
@@ -33,6 +40,8 @@ struct zt_sb_conn {
 	uint32_t pending_linked;	/* client side: entries already claimed by a local server */
 	bool registered;		/* client side: in the tuple registry */
 	struct zt_sb_conn *reg_next;
+	struct zt_kernel_ctx kctx[ZT_SB_KCTX];	/* server side: kernel IDs by request position */
+	uint32_t kctx_len;
 };
 
 struct zt_span_builder_stats {
@@ -42,12 +51,18 @@ struct zt_span_builder_stats {
 	uint64_t parented_by_thread;	/* client spans parented by the thread's server span */
 	uint64_t continued;		/* spans continuing an incoming traceparent */
 	uint64_t linked_local;		/* server spans linked to a client span on this host */
+	uint64_t kernel_ids;		/* spans whose IDs were made in the kernel */
 };
 
 /* Exporters receive every span; mono_to_real converts CLOCK_MONOTONIC ns to Unix ns. */
 void zt_span_builder_init(struct zt_exporter **exporters, int n, int64_t mono_to_real);
 void zt_span_builder_request_head(struct zt_sb_conn *c, const struct zt_l7_record *rec);
 void zt_span_builder_record(struct zt_sb_conn *c, const struct zt_l7_record *rec);
+/* The kernel made IDs for the server request starting at stream position pos. */
+void zt_span_builder_server_ctx(struct zt_sb_conn *c, uint64_t pos, const struct zt_trace_ctx *ctx);
+/* The kernel injected traceparent into the next request of (tgid, tuple). */
+void zt_span_builder_injected(uint32_t tgid, const struct zt_tuple *tuple,
+			      const struct zt_trace_ctx *ctx);
 /* Forget the connection's in-flight server requests (thread contexts pointing at them). */
 void zt_span_builder_conn_closed(struct zt_sb_conn *c);
 void zt_span_builder_get_stats(struct zt_span_builder_stats *out);

@@ -1,5 +1,6 @@
 /* BPF lifecycle: open → configure rodata → pick hooks → load → attach. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,9 @@
 struct zt_bpf {
 	struct zerotrace_bpf *skel;
 	enum zt_hook_kind hook;
+	uint8_t propagation;		/* in force */
+	struct bpf_link *sockops_link;
+	int sk_msg_attached;		/* sk_msg attached to the sockhash (detach at stop) */
 };
 
 const char *zt_hook_name(enum zt_hook_kind kind)
@@ -86,7 +90,8 @@ static bool set_fentry_target(struct bpf_program *prog)
 }
 
 /* Keep the chosen family's programs; the others are not loaded. */
-static void select_programs(struct zerotrace_bpf *skel, enum zt_hook_kind hook)
+static void select_programs(struct zerotrace_bpf *skel, enum zt_hook_kind hook,
+			    uint8_t propagation)
 {
 	struct bpf_program *prog;
 
@@ -95,8 +100,12 @@ static void select_programs(struct zerotrace_bpf *skel, enum zt_hook_kind hook)
 		const char *sec = bpf_program__section_name(prog);
 		bool keep = true;
 
-		if (strncmp(sec, "tracepoint/syscalls/", 20) == 0)
+		if (strcmp(sec, "tracepoint/syscalls/sys_enter_ioctl") == 0)
+			keep = propagation && tracepoint_exists(sec);
+		else if (strncmp(sec, "tracepoint/syscalls/", 20) == 0)
 			keep = hook == ZT_HOOK_TRACEPOINT && tracepoint_exists(sec);
+		else if (strcmp(sec, "sockops") == 0 || strcmp(sec, "sk_msg") == 0)
+			keep = propagation & ZT_PROPAGATE_HEADERS;
 		else if (strcmp(sec, "raw_tracepoint/sys_enter") == 0 ||
 			 strcmp(sec, "raw_tracepoint/sys_exit") == 0)
 			keep = hook == ZT_HOOK_RAW_TP;
@@ -106,6 +115,59 @@ static void select_programs(struct zerotrace_bpf *skel, enum zt_hook_kind hook)
 			keep = hook == ZT_HOOK_FENTRY && set_fentry_target(prog);
 		bpf_program__set_autoload(prog, keep);
 	}
+}
+
+/* Header injection needs sockops (on a cgroup v2 mount) and sk_msg; drop what is missing. */
+static uint8_t choose_propagation(uint8_t wanted)
+{
+	struct zt_features f;
+
+	if (wanted == ZT_PROPAGATE_TCP)
+		zt_warn("--propagation=tcp: TCP option propagation is not in this version; "
+			"spans are linked on this host only");
+	/* Not implemented yet: "all" means the header path today. */
+	wanted &= (uint8_t)~ZT_PROPAGATE_TCP;
+	if (!(wanted & ZT_PROPAGATE_HEADERS))
+		return wanted;
+	zt_features_probe(&f);
+	if (!f.sockops || !f.sk_msg || !f.cgroup2_path[0]) {
+		zt_warn("header propagation unavailable (%s); spans are linked on this host only",
+			!f.cgroup2_path[0] ? "no cgroup v2 mount" : "no sockops/sk_msg");
+		wanted &= (uint8_t)~ZT_PROPAGATE_HEADERS;
+	}
+	return wanted;
+}
+
+/* sockops on the cgroup v2 root sees every connect; sk_msg runs on the sockhash's sockets. */
+static int attach_propagation(struct zt_bpf *bpf)
+{
+	struct zt_features f;
+	int cg, err;
+
+	if (!(bpf->propagation & ZT_PROPAGATE_HEADERS))
+		return 0;
+	zt_features_probe(&f);
+	cg = open(f.cgroup2_path, O_RDONLY | O_DIRECTORY);
+	if (cg < 0) {
+		zt_err("cannot open cgroup v2 mount %s: %s", f.cgroup2_path, strerror(errno));
+		return -errno;
+	}
+	bpf->sockops_link = bpf_program__attach_cgroup(bpf->skel->progs.zt_sockops, cg);
+	err = bpf->sockops_link ? 0 : -errno;
+	close(cg);
+	if (err) {
+		zt_err("cannot attach sockops to %s: %s", f.cgroup2_path, strerror(-err));
+		return err;
+	}
+	if (bpf_prog_attach(bpf_program__fd(bpf->skel->progs.zt_sk_msg),
+			    bpf_map__fd(bpf->skel->maps.zt_sockhash), BPF_SK_MSG_VERDICT, 0)) {
+		err = -errno;
+		zt_err("cannot attach sk_msg: %s", strerror(-err));
+		return err;
+	}
+	bpf->sk_msg_attached = 1;
+	zt_info("propagation: traceparent headers via sockops on %s + sk_msg", f.cgroup2_path);
+	return 0;
 }
 
 /* Best available family, or the one asked for; -ENOTSUP with the reason when it is missing. */
@@ -225,7 +287,9 @@ int zt_bpf_start(struct zt_bpf **out, const struct zt_bpf_config *cfg)
 	err = choose_hook(cfg->hook, &bpf->hook);
 	if (err)
 		goto fail;
-	select_programs(bpf->skel, bpf->hook);
+	bpf->propagation = choose_propagation(cfg->propagation);
+	bpf->skel->rodata->zt_propagation = bpf->propagation;
+	select_programs(bpf->skel, bpf->hook, bpf->propagation);
 	err = zerotrace_bpf__load(bpf->skel);
 	if (err) {
 		zt_err("cannot load BPF programs: %s (run with -v for the verifier log)",
@@ -242,12 +306,14 @@ int zt_bpf_start(struct zt_bpf **out, const struct zt_bpf_config *cfg)
 		zt_err("cannot attach BPF programs: %s", strerror(-err));
 		goto fail;
 	}
+	err = attach_propagation(bpf);
+	if (err)
+		goto fail;
 	zt_info("socket hooks: %s", zt_hook_name(bpf->hook));
 	*out = bpf;
 	return 0;
 fail:
-	zerotrace_bpf__destroy(bpf->skel);
-	free(bpf);
+	zt_bpf_stop(bpf);
 	return err;
 }
 
@@ -255,8 +321,17 @@ void zt_bpf_stop(struct zt_bpf *bpf)
 {
 	if (!bpf)
 		return;
+	if (bpf->sk_msg_attached)
+		bpf_prog_detach2(bpf_program__fd(bpf->skel->progs.zt_sk_msg),
+				 bpf_map__fd(bpf->skel->maps.zt_sockhash), BPF_SK_MSG_VERDICT);
+	bpf_link__destroy(bpf->sockops_link);
 	zerotrace_bpf__destroy(bpf->skel);
 	free(bpf);
+}
+
+uint8_t zt_bpf_propagation(const struct zt_bpf *bpf)
+{
+	return bpf->propagation;
 }
 
 enum zt_hook_kind zt_bpf_hook(const struct zt_bpf *bpf)
@@ -299,6 +374,13 @@ int zt_bpf_conn_off(struct zt_bpf *bpf, uint32_t tgid, uint32_t fd)
 	ci.proto = ZT_PROTO_OFF;
 	if (bpf_map__update_elem(bpf->skel->maps.zt_conns, &key, sizeof(key), &ci, sizeof(ci),
 				 BPF_EXIST))
+		return -errno;
+	return 0;
+}
+
+int zt_bpf_unhash_socket(struct zt_bpf *bpf, uint64_t cookie)
+{
+	if (bpf_map__delete_elem(bpf->skel->maps.zt_sockhash, &cookie, sizeof(cookie), 0))
 		return -errno;
 	return 0;
 }

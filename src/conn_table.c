@@ -15,6 +15,7 @@ struct zt_conn {
 	void *parser;
 	uint64_t expect[2];		/* next byte offset per direction */
 	bool started[2];		/* the direction's stream has begun for the parser */
+	uint64_t base[2];		/* kernel offset of the parser's first byte per direction */
 	struct zt_chunk_meta last;	/* last chunk seen, for close() */
 	bool off;
 	struct zt_conn *next;
@@ -158,8 +159,10 @@ void zt_conn_on_data(const struct zt_data_event *ev, size_t size)
 	/* The first chunk a direction shows starts its stream (lazily found sockets too). */
 	if (!c->started[dir]) {
 		c->started[dir] = true;
-		c->expect[dir] = ev->offset;
+		c->expect[dir] = c->base[dir] = ev->offset;
 	}
+	if (ev->flags & ZT_DF_SERVER_CTX)
+		zt_span_builder_server_ctx(&c->sb, ev->offset - c->base[dir], &ev->ctx);
 	c->last.ts_enter = ev->hdr.ts_enter;
 	c->last.ts_exit = ev->hdr.ts_exit;
 	c->last.tid = ev->hdr.tid;

@@ -8,6 +8,7 @@
 #include "zt_event_reader.h"
 #include "zt_log.h"
 #include "zt_proc_table.h"
+#include "zt_span_builder.h"
 
 struct zt_reader {
 	struct ring_buffer *rb;
@@ -74,6 +75,18 @@ static int handle_event(void *ctx, void *data, size_t size)
 		zt_conn_on_data(ev, size);
 		break;
 	}
+	case ZT_EV_INJECT: {
+		const struct zt_inject_event *ev = data;
+
+		if (size < sizeof(*ev))
+			goto bad;
+		zt_span_builder_injected(ev->hdr.tgid, &ev->tuple, &ev->ctx);
+		break;
+	}
+	case ZT_EV_FIONREAD:
+		if (zt_bpf_unhash_socket(r->bpf, hdr->conn_id) == 0)
+			r->stats.unhashed++;
+		break;
 	case ZT_EV_CONN_OPEN:
 	case ZT_EV_CONN_CLOSE:
 		if (size < sizeof(struct zt_conn_event))

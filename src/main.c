@@ -30,6 +30,7 @@ struct options {
 	bool quiet;
 	uint32_t capture_bytes;
 	enum zt_hook_kind hook;
+	uint8_t propagation;	/* ZT_PROPAGATE_* */
 	char **command;		/* after "--", NULL-terminated */
 };
 
@@ -54,6 +55,7 @@ static void usage(FILE *out)
 		"  -q, --quiet          no console waterfall\n"
 		"Tuning:\n"
 		"  --capture-bytes N    payload bytes captured per syscall (64..16384, default %d)\n"
+		"  --propagation WHAT   all|headers|tcp|none: how trace context crosses processes\n"
 		"  --hooks KIND         auto|fentry|tracepoint|raw_tp|kprobe (auto: first available)\n"
 		"  -v, --verbose        more logs (repeat for debug)\n"
 		"  -h, --help           this help\n"
@@ -68,6 +70,21 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max, unsig
 	errno = 0;
 	*out = strtoul(s, &end, 10);
 	if (errno || end == s || *end || *out < min || *out > max || s[0] == '-')
+		return -1;
+	return 0;
+}
+
+static int parse_propagation(const char *s, uint8_t *out)
+{
+	if (strcmp(s, "all") == 0)
+		*out = ZT_PROPAGATE_HEADERS | ZT_PROPAGATE_TCP;
+	else if (strcmp(s, "headers") == 0)
+		*out = ZT_PROPAGATE_HEADERS;
+	else if (strcmp(s, "tcp") == 0)
+		*out = ZT_PROPAGATE_TCP;
+	else if (strcmp(s, "none") == 0)
+		*out = 0;
+	else
 		return -1;
 	return 0;
 }
@@ -122,6 +139,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "capture-bytes", required_argument, NULL, 'c' },
 		{ "hooks", required_argument, NULL, 'H' },
+		{ "propagation", required_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -171,6 +189,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			else
 				return bad_option("--hooks", optarg,
 						  "expected auto, fentry, tracepoint, raw_tp or kprobe");
+			break;
+		case 'C':
+			if (parse_propagation(optarg, &o->propagation))
+				return bad_option("--propagation", optarg,
+						  "expected all, headers, tcp or none");
 			break;
 		case 'v':
 			zt_log_level++;
@@ -227,6 +250,10 @@ static int cmd_features(void)
 	printf("bpf_probe_write_user                  %s (lockdown: %s)\n",
 	       f.probe_write_user ? "yes" : "no", f.lockdown);
 	printf("cgroup v2 mount                       %s\n", f.cgroup2_path[0] ? f.cgroup2_path : "none");
+	printf("propagation: traceparent headers      %s\n",
+	       f.sockops && f.sk_msg && f.cgroup2_path[0] ? "yes (sockops + sk_msg)" : "no");
+	printf("propagation: TCP header option        %s\n",
+	       f.sockops ? "kernel yes; not in this version" : "no");
 	printf("chosen socket hooks                   %s\n",
 	       hook != ZT_HOOK_AUTO ? zt_hook_name(hook) : "none available");
 	printf("chosen process hooks                  raw_tp sched_process_{fork,exec,exit}\n");
@@ -344,11 +371,17 @@ static void print_summary(struct zt_bpf *bpf, struct zt_reader *reader, const ch
 					(unsigned long long)es[i].spans_failed);
 	fprintf(stderr,
 		"zerotrace: events %llu, bytes %llu (captured %llu), connections %llu, spans %llu%s; "
+		"propagated %llu (not injected: not a request %llu, line %llu, head %llu, "
+		"had traceparent %llu, no room %llu; FIONREAD sockets %llu); "
 		"dropped: ringbuf %llu, read %llu, conn table %llu, iov %llu, gap bytes %llu, "
 		"unparseable %llu, malformed %llu\n",
 		(unsigned long long)rs.events, (unsigned long long)rs.bytes,
 		(unsigned long long)rs.captured, (unsigned long long)cs.opened,
-		(unsigned long long)ss.spans, exported, (unsigned long long)cnt[ZT_CNT_RB_FULL],
+		(unsigned long long)ss.spans, exported, (unsigned long long)cnt[ZT_CNT_INJECTED],
+		(unsigned long long)cnt[ZT_CNT_SKIP_NOT_REQUEST], (unsigned long long)cnt[ZT_CNT_SKIP_LINE],
+		(unsigned long long)cnt[ZT_CNT_SKIP_HEAD], (unsigned long long)cnt[ZT_CNT_SKIP_PRESENT],
+		(unsigned long long)cnt[ZT_CNT_SKIP_PUSH], (unsigned long long)rs.unhashed,
+		(unsigned long long)cnt[ZT_CNT_RB_FULL],
 		(unsigned long long)cnt[ZT_CNT_READ_FAIL], (unsigned long long)cnt[ZT_CNT_CONN_FULL],
 		(unsigned long long)cnt[ZT_CNT_IOV_TRUNC], (unsigned long long)cs.gap_bytes,
 		(unsigned long long)cs.parsed_off, (unsigned long long)zt_l7_stats.malformed);
@@ -374,7 +407,11 @@ static void check_drops(struct zt_bpf *bpf)
 
 static int run(struct options *o)
 {
-	struct zt_bpf_config cfg = { .capture_bytes = o->capture_bytes, .hook = o->hook };
+	struct zt_bpf_config cfg = {
+		.capture_bytes = o->capture_bytes,
+		.hook = o->hook,
+		.propagation = o->propagation,
+	};
 	struct zt_exporter *exps[MAX_EXPORTERS];
 	struct zt_exporter_stats final[MAX_EXPORTERS] = {};
 	const char *names[MAX_EXPORTERS];
@@ -439,7 +476,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct options o = {};
+	struct options o = { .propagation = ZT_PROPAGATE_HEADERS | ZT_PROPAGATE_TCP };
 	int rc;
 
 	if (argc >= 2 && strcmp(argv[1], "features") == 0)

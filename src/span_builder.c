@@ -78,18 +78,6 @@ static const struct zt_req_ctx *thread_get(uint32_t tid)
 	return t ? &t->ctx : NULL;
 }
 
-void zt_span_builder_free(void)
-{
-	for (int i = 0; i < THREAD_BUCKETS; i++) {
-		while (threads[i]) {
-			struct thread_ctx *t = threads[i];
-
-			threads[i] = t->next;
-			free(t);
-		}
-	}
-}
-
 /* IDs of a new request: continue its traceparent, else start a trace. */
 static void req_ctx_new(const struct zt_l7_record *rec, struct zt_req_ctx *ctx)
 {
@@ -139,6 +127,110 @@ static bool pending_pop(struct zt_sb_conn *c, struct zt_req_ctx *out)
 	if (c->pending_linked)
 		c->pending_linked--;
 	return true;
+}
+
+static void ctx_from_kernel(struct zt_req_ctx *ctx, const struct zt_trace_ctx *k)
+{
+	memcpy(ctx->trace_id, k->trace_id, 16);
+	memcpy(ctx->span_id, k->span_id, 8);
+	memcpy(ctx->parent_span_id, k->parent_id, 8);
+	ctx->sampled = 1;
+	stats.kernel_ids++;
+}
+
+void zt_span_builder_server_ctx(struct zt_sb_conn *c, uint64_t pos, const struct zt_trace_ctx *ctx)
+{
+	if (c->kctx_len == ZT_SB_KCTX) {
+		memmove(c->kctx, c->kctx + 1, sizeof(c->kctx[0]) * (ZT_SB_KCTX - 1));
+		c->kctx_len--;
+	}
+	c->kctx[c->kctx_len].pos = pos;
+	c->kctx[c->kctx_len++].ctx = *ctx;
+}
+
+/* The kernel's IDs for the request at pos; older entries are dropped (never matched). */
+static const struct zt_trace_ctx *kernel_ctx_take(struct zt_sb_conn *c, uint64_t pos,
+						  struct zt_trace_ctx *out)
+{
+	uint32_t i = 0;
+
+	while (i < c->kctx_len && c->kctx[i].pos < pos)
+		i++;
+	if (i == c->kctx_len || c->kctx[i].pos != pos) {
+		memmove(c->kctx, c->kctx + i, sizeof(c->kctx[0]) * (c->kctx_len - i));
+		c->kctx_len -= i;
+		return NULL;
+	}
+	*out = c->kctx[i].ctx;
+	memmove(c->kctx, c->kctx + i + 1, sizeof(c->kctx[0]) * (c->kctx_len - i - 1));
+	c->kctx_len -= i + 1;
+	return out;
+}
+
+/* Injected contexts not yet claimed by a request head, by (tgid, local port, remote port). */
+struct injected {
+	uint32_t tgid;
+	uint16_t sport, dport;
+	struct zt_trace_ctx ctx[ZT_SB_KCTX];
+	uint32_t len;
+	struct injected *next;
+};
+
+static struct injected *injected_tab[REGISTRY_BUCKETS];
+
+static struct injected **injected_slot(uint32_t tgid, uint16_t sport, uint16_t dport)
+{
+	struct injected **pp = &injected_tab[(tgid * 31u + sport * 7u + dport) % REGISTRY_BUCKETS];
+
+	while (*pp && ((*pp)->tgid != tgid || (*pp)->sport != sport || (*pp)->dport != dport))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+void zt_span_builder_injected(uint32_t tgid, const struct zt_tuple *tuple,
+			      const struct zt_trace_ctx *ctx)
+{
+	struct injected **pp = injected_slot(tgid, tuple->sport, tuple->dport);
+
+	if (!*pp) {
+		*pp = calloc(1, sizeof(**pp));
+		if (!*pp)
+			return;
+		(*pp)->tgid = tgid;
+		(*pp)->sport = tuple->sport;
+		(*pp)->dport = tuple->dport;
+	}
+	if ((*pp)->len == ZT_SB_KCTX) {
+		memmove((*pp)->ctx, (*pp)->ctx + 1, sizeof(*ctx) * (ZT_SB_KCTX - 1));
+		(*pp)->len--;
+	}
+	(*pp)->ctx[(*pp)->len++] = *ctx;
+}
+
+static bool injected_take(const struct zt_sb_conn *c, struct zt_trace_ctx *out)
+{
+	struct injected **pp = injected_slot(c->tgid, c->tuple.sport, c->tuple.dport), *e = *pp;
+
+	if (!e)
+		return false;
+	*out = e->ctx[0];
+	if (--e->len) {
+		memmove(e->ctx, e->ctx + 1, sizeof(*out) * e->len);
+		return true;
+	}
+	*pp = e->next;
+	free(e);
+	return true;
+}
+
+static void injected_forget(const struct zt_sb_conn *c)
+{
+	struct injected **pp = injected_slot(c->tgid, c->tuple.sport, c->tuple.dport), *e = *pp;
+
+	if (e) {
+		*pp = e->next;
+		free(e);
+	}
 }
 
 /* Client connections of traced processes by tuple, so the local server end can find them. */
@@ -193,8 +285,19 @@ static struct zt_sb_conn *registry_peer(const struct zt_sb_conn *server)
 static void server_head(struct zt_sb_conn *c, const struct zt_l7_record *rec)
 {
 	struct zt_req_ctx *ctx = pending_push(c);
+	struct zt_trace_ctx k;
 	struct zt_sb_conn *client;
 
+	if (kernel_ctx_take(c, rec->req_pos, &k)) {
+		/* The kernel parsed the same traceparent, and its children already use these. */
+		memset(ctx, 0, sizeof(*ctx));
+		ctx->tid = rec->req_first.tid;
+		ctx_from_kernel(ctx, &k);
+		if (!zt_id_is_zero(ctx->parent_span_id, 8))
+			stats.continued++;
+		thread_set(ctx->tid, c->conn_id, ctx);
+		return;
+	}
 	req_ctx_new(rec, ctx);
 	client = zt_id_is_zero(ctx->parent_span_id, 8) ? registry_peer(c) : NULL;
 	if (client && client->pending_linked < client->pending_len) {
@@ -211,14 +314,22 @@ static void client_head(struct zt_sb_conn *c, const struct zt_l7_record *rec)
 {
 	struct zt_req_ctx *ctx = pending_push(c);
 	const struct zt_req_ctx *parent = thread_get(rec->req_first.tid);
+	struct zt_trace_ctx k;
 
+	if (!c->registered)
+		registry_add(c);
+	if (injected_take(c, &k)) {
+		/* The header on the wire carries these IDs: the span must match it. */
+		memset(ctx, 0, sizeof(*ctx));
+		ctx->tid = rec->req_first.tid;
+		ctx_from_kernel(ctx, &k);
+		return;
+	}
 	req_ctx_new(rec, ctx);
 	if (parent && zt_id_is_zero(ctx->parent_span_id, 8)) {
 		ctx_set_parent(ctx, parent);
 		stats.parented_by_thread++;
 	}
-	if (!c->registered)
-		registry_add(c);
 }
 
 void zt_span_builder_request_head(struct zt_sb_conn *c, const struct zt_l7_record *rec)
@@ -237,6 +348,7 @@ void zt_span_builder_conn_closed(struct zt_sb_conn *c)
 		thread_clear(ctx.tid, c->conn_id, ctx.span_id);
 	if (c->registered)
 		registry_del(c);
+	injected_forget(c);
 }
 
 static bool is_digitish(const char *s, size_t n)
@@ -475,4 +587,24 @@ void zt_span_builder_record(struct zt_sb_conn *c, const struct zt_l7_record *rec
 	if (span->end_ns < span->start_ns)
 		span->end_ns = span->start_ns;
 	span_emit(span);
+}
+
+void zt_span_builder_free(void)
+{
+	for (int i = 0; i < REGISTRY_BUCKETS; i++) {
+		while (injected_tab[i]) {
+			struct injected *e = injected_tab[i];
+
+			injected_tab[i] = e->next;
+			free(e);
+		}
+	}
+	for (int i = 0; i < THREAD_BUCKETS; i++) {
+		while (threads[i]) {
+			struct thread_ctx *t = threads[i];
+
+			threads[i] = t->next;
+			free(t);
+		}
+	}
 }

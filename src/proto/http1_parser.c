@@ -53,6 +53,7 @@ struct http1_entry {
 struct http1_msg {
 	struct zt_chunk_meta first;	/* chunk with the message's first byte */
 	uint64_t seq;			/* feed() call of that chunk */
+	uint64_t pos;			/* stream position of its first byte */
 	uint64_t clen;
 	uint64_t head_bytes;
 	uint32_t nlines;
@@ -74,6 +75,8 @@ struct http1_dir {
 	uint32_t lb_cap;
 	char *lbuf;		/* the start of a line split across chunks */
 	uint64_t remaining;
+	uint64_t pos;		/* bytes fed in this direction before the current chunk */
+	const uint8_t *chunk;	/* start of the chunk being parsed */
 	struct http1_msg msg;
 };
 
@@ -314,13 +317,15 @@ static bool http1_is_req_dir(const struct http1_conn *c, int dir)
 	return c->req_dir == dir;
 }
 
-static void http1_msg_start(struct http1_conn *c, int dir, const struct zt_chunk_meta *m)
+static void http1_msg_start(struct http1_conn *c, int dir, const uint8_t *p,
+			    const struct zt_chunk_meta *m)
 {
 	struct http1_dir *d = &c->d[dir];
 
 	memset(&d->msg, 0, sizeof(d->msg));
 	d->msg.first = *m;
 	d->msg.seq = c->seq;
+	d->msg.pos = d->pos + (uint64_t)(p - d->chunk);
 	d->st = HTTP1_ST_HEAD;
 }
 
@@ -492,6 +497,7 @@ static int http1_request_line(struct http1_conn *c, int dir, const char *s, size
 		return -1;
 	e->start_seq = d->msg.seq;
 	e->rec.req_first = d->msg.first;
+	e->rec.req_pos = d->msg.pos;
 	memcpy(e->rec.method, s, mlen);
 	e->rec.method[mlen] = '\0';
 	/* A buffered line that lost its middle is far longer than any target we keep. */
@@ -930,7 +936,7 @@ static int http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t le
 			while (p < end && (*p == '\r' || *p == '\n'))
 				p++;
 			if (p < end)
-				http1_msg_start(c, dir, m);
+				http1_msg_start(c, dir, p, m);
 			break;
 		case HTTP1_ST_BODY:
 		case HTTP1_ST_CHUNK_DATA:
@@ -1028,10 +1034,12 @@ static int http1_feed(void *state, int dir, const uint8_t *data, size_t len,
 	c->seq++;
 	if (!meta)
 		meta = &no_meta;
+	c->d[dir].chunk = data;
 	if (!data)
 		http1_gap(c, dir, len, meta, sink);
 	else if (http1_data(c, dir, data, len, meta, sink) < 0)
 		goto bad;
+	c->d[dir].pos += len;
 	return 0;
 bad:
 	c->malformed = true;

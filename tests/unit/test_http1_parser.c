@@ -281,6 +281,10 @@ static void check_pipelined(void)
 	assert_int_equal(recs[2].status, 201);
 	assert_int_equal(recs[2].req_body_bytes, 3);
 	assert_int_equal(recs[2].resp_body_bytes, 2);
+	/* Stream positions of each request's first byte, however the stream was split. */
+	assert_int_equal(recs[0].req_pos, 0);
+	assert_int_equal(recs[1].req_pos, 28);
+	assert_int_equal(recs[2].req_pos, 56);
 	assert_int_equal(STAT(malformed), 0);
 }
 

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* W3C trace context in the kernel: IDs, traceparent parsing and formatting. */
+#ifndef ZT_TRACE_CTX_BPF_H
+#define ZT_TRACE_CTX_BPF_H
+
+#include "maps.bpf.h"
+#include "conn.bpf.h"
+
+/* Bytes of a request head searched for an existing traceparent header. */
+#define ZT_TP_SCAN 2048
+/* "traceparent: 00-" + 32 + "-" + 16 + "-01\r\n" */
+#define ZT_TP_HEADER_LEN 70
+
+const char zt_hex_digits[16] __weak = "0123456789abcdef";
+
+static __always_inline void zt_random_id(__u8 *id, int len)
+{
+	for (int i = 0; i < len; i += 4) {
+		__u32 r = bpf_get_prandom_u32();
+
+		__builtin_memcpy(id + i, &r, 4);
+	}
+	/* W3C: an all-zero ID is invalid; one fixed bit keeps that impossible. */
+	id[0] |= 1;
+}
+
+static __always_inline int zt_hex_val(__u8 c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static __always_inline __u8 zt_lower(__u8 c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* Does p (at least 12 bytes) start with "traceparent:" in any case? */
+static __always_inline bool zt_is_tp_name(const __u8 *p)
+{
+	const char name[] = "traceparent:";
+
+	for (int i = 0; i < 12; i++)
+		if (zt_lower(p[i]) != name[i])
+			return false;
+	return true;
+}
+
+/* A request line starts here (a known method and a space), not a status line. */
+static __always_inline bool zt_is_request_start(const __u8 *d, __u32 n)
+{
+	if (n >= 5 && zt_is_method(d, "HTTP/", 5))
+		return false;
+	return zt_classify(d, n) == ZT_PROTO_HTTP1;
+}
+
+/* Two lower-case hex digits → one byte; false when either is not one. */
+static __always_inline bool zt_hex_byte(const __u8 *p, __u8 *out)
+{
+	int hi = zt_hex_val(p[0]), lo = zt_hex_val(p[1]);
+
+	if (hi < 0 || lo < 0)
+		return false;
+	*out = (__u8)(hi << 4 | lo);
+	return true;
+}
+
+/* Parse "VV-<32>-<16>-FF" at p (55 bytes readable) into trace_id and parent_id. */
+static __always_inline bool zt_parse_traceparent(const __u8 *p, struct zt_trace_ctx *ctx)
+{
+	__u8 version;
+
+	if (!zt_hex_byte(p, &version) || version == 0xff || p[2] != '-' || p[35] != '-' ||
+	    p[52] != '-')
+		return false;
+	for (int i = 0; i < 16; i++)
+		if (!zt_hex_byte(p + 3 + 2 * i, &ctx->trace_id[i]))
+			return false;
+	for (int i = 0; i < 8; i++)
+		if (!zt_hex_byte(p + 36 + 2 * i, &ctx->parent_id[i]))
+			return false;
+	return true;
+}
+
+/* Write "traceparent: 00-<trace>-<span>-01\r\n" (ZT_TP_HEADER_LEN bytes) at out. */
+static __always_inline void zt_format_traceparent(__u8 *out, const struct zt_trace_ctx *ctx)
+{
+	__builtin_memcpy(out, "traceparent: 00-", 16);
+	for (int i = 0; i < 16; i++) {
+		out[16 + 2 * i] = zt_hex_digits[ctx->trace_id[i] >> 4];
+		out[17 + 2 * i] = zt_hex_digits[ctx->trace_id[i] & 15];
+	}
+	out[48] = '-';
+	for (int i = 0; i < 8; i++) {
+		out[49 + 2 * i] = zt_hex_digits[ctx->span_id[i] >> 4];
+		out[50 + 2 * i] = zt_hex_digits[ctx->span_id[i] & 15];
+	}
+	__builtin_memcpy(out + 65, "-01\r\n", 5);
+}
+
+#endif
