@@ -9,7 +9,8 @@
  *   parse:  the HTTP/1 parser alone, records/s
  *   encode: otlp_encode_protobuf alone on a batch of real pipeline spans, spans/s
  *
- * usage: replay [PAIRS]   (default 2000000 request/response pairs after a warm-up)
+ * usage: replay [PAIRS [pipeline]]   (default 2000000 request/response pairs after a warm-up;
+ *        "pipeline" skips the parse-only and encode-only phases, e.g. for perf record)
  * Every phase is also bounded in time, so a slow build still finishes.
  */
 #include <stdio.h>
@@ -476,6 +477,8 @@ int main(int argc, char **argv)
 	       (unsigned long long)cs.parsed_off, (unsigned long long)zt_l7_stats.malformed,
 	       (unsigned long long)bexp.failed);
 	fflush(stdout);
+	if (argc > 2 && strcmp(argv[2], "pipeline") == 0)
+		goto out;
 
 	el = bench_parse(&records);
 	printf("parse: %.0f records/s per core (HTTP/1 parser alone, ~%zu B request + %zu B response "
@@ -490,6 +493,7 @@ int main(int argc, char **argv)
 		       (double)enc_bytes / el / 1e6);
 	}
 
+out:
 	zt_conn_close_all();
 	bench_destroy(&bexp.base, NULL);
 	zt_span_builder_free();

@@ -1,0 +1,38 @@
+#!/bin/sh
+# zerotrace benchmarks: the userspace pipeline replayed without the kernel, then nginx under
+# wrk without and with the agent. Prints figures and a summary block to paste into a README;
+# asserts nothing (the exit code is non-zero only when a benchmark could not run).
+#
+#   usage: sh tests/bench/run.sh BUILD_DIR      (make bench builds everything and runs this)
+#
+# About 3 minutes on 2 CPUs. Loopback only.
+set -u
+
+BUILD=${1:?usage: run.sh BUILD_DIR}
+HERE=$(cd "$(dirname "$0")" && pwd)
+TMP=$(mktemp -d /tmp/zt-bench-run.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+rc=0
+t0=$(date +%s)
+
+echo "== replay: userspace pipeline without the kernel (one core)"
+{
+	timeout -k 5 150 "$BUILD/bench/replay"
+	echo $? > "$TMP/replay.rc"
+} | tee "$TMP/replay.out"
+[ "$(cat "$TMP/replay.rc")" = 0 ] || { echo "run.sh: replay failed" >&2; rc=1; }
+
+echo
+echo "== nginx + wrk: untraced vs traced"
+: > "$TMP/nginx.sum"
+ZT_BENCH_SUMMARY="$TMP/nginx.sum" sh "$HERE/nginx_wrk.sh" "$BUILD" || { echo "run.sh: nginx_wrk.sh failed" >&2; rc=1; }
+
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+echo
+echo "zerotrace benchmarks"
+echo "  machine: $(nproc) CPUs ($cpu), Linux $(uname -r), loopback; $(date -u +%Y-%m-%d)"
+grep -E '^(replay|parse|encode): [^ ]' "$TMP/replay.out" | sed 's/^/  /'
+sed 's/^/  /' "$TMP/nginx.sum"
+echo "  (benchmarks took $(($(date +%s) - t0)) s)"
+exit $rc
