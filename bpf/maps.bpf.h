@@ -104,7 +104,7 @@ struct {
 /* zt_events: the one ring buffer to userspace (size set by the loader). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20);
+	__uint(max_entries, 8 << 20);
 } zt_events SEC(".maps") __weak;
 
 /* zt_counters: drops and totals (zt_counter), per CPU. */
@@ -154,6 +154,19 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } zt_no_headers SEC(".maps") __weak;
+
+/*
+ * Wake the reader only once this much is queued: a wakeup per event (irq_work) costs more
+ * than the event itself. The reader also polls on a short timeout, so nothing waits long.
+ */
+#define ZT_WAKEUP_BYTES (256 * 1024)
+
+static __always_inline __u64 zt_rb_flags(void)
+{
+	return bpf_ringbuf_query(&zt_events, BPF_RB_AVAIL_DATA) >= ZT_WAKEUP_BYTES ?
+		       BPF_RB_FORCE_WAKEUP :
+		       BPF_RB_NO_WAKEUP;
+}
 
 static __always_inline void zt_count(__u32 idx)
 {

@@ -21,7 +21,7 @@ static __always_inline struct zt_proc_event *zt_proc_event_init(__u32 type, __u3
 	ev->hdr.fd = 0;
 	ev->hdr.ts_enter = ev->hdr.ts_exit = bpf_ktime_get_ns();
 	ev->hdr.conn_id = 0;
-	ev->ppid = ev->exit_code = ev->args_len = ev->env_len = 0;
+	ev->ppid = ev->exit_code = ev->args_len = ev->env_len = ev->flags = ev->pad = 0;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	return ev;
 }
@@ -30,7 +30,9 @@ static __always_inline void zt_proc_submit(struct zt_proc_event *ev, __u32 paylo
 {
 	if (payload > sizeof(ev->data))
 		payload = sizeof(ev->data);
-	if (bpf_ringbuf_output(&zt_events, ev, offsetof(struct zt_proc_event, data) + payload, 0))
+	/* Process events are rare and --exe must act on them at once: always wake the reader. */
+	if (bpf_ringbuf_output(&zt_events, ev, offsetof(struct zt_proc_event, data) + payload,
+			       BPF_RB_FORCE_WAKEUP))
 		zt_count(ZT_CNT_RB_FULL);
 	else
 		zt_count(ZT_CNT_EVENTS);
@@ -71,11 +73,14 @@ int raw_process_exec(struct bpf_raw_tracepoint_args *ctx)
 	struct zt_proc_event *ev;
 	__u64 start, end, n;
 
-	if (!zt_exec_events && !zt_pid_selected(tgid))
+	bool selected = zt_pid_selected(tgid);
+
+	if (!zt_exec_events && !selected)
 		return 0;
 	ev = zt_proc_event_init(ZT_EV_PROC_EXEC, tgid);
 	if (!ev)
 		return 0;
+	ev->flags = selected ? ZT_PROC_F_SELECTED : 0;
 	start = BPF_CORE_READ(mm, arg_start);
 	end = BPF_CORE_READ(mm, arg_end);
 	n = end > start ? end - start : 0;

@@ -16,6 +16,8 @@
 #include "trace_ctx.bpf.h"
 
 #define ZT_SK_PASS 1
+/* Messages up to this size are made contiguous after an insertion (see zt_sk_msg). */
+#define ZT_LINEARIZE_MAX 65536
 
 /*
  * connect() runs in the process's context (TCP_CONNECT_CB): remember traced sockets. The
@@ -155,7 +157,7 @@ static __always_inline void zt_emit_inject(struct sk_msg_md *msg,
 	ev->hdr.ts_enter = ev->hdr.ts_exit = bpf_ktime_get_ns();
 	zt_msg_tuple(msg, &ev->tuple);
 	ev->ctx = *ctx;
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, zt_rb_flags());
 	zt_count(ZT_CNT_EVENTS);
 }
 
@@ -183,7 +185,7 @@ int zt_sk_msg(struct sk_msg_md *msg)
 	struct zt_trace_ctx ctx;
 	__u8 *data, *end;
 
-	if (!(zt_propagation & ZT_PROPAGATE_HEADERS) || size < 16)
+	if (!(zt_propagation & ZT_PROPAGATE_HEADERS))
 		return ZT_SK_PASS;
 	if (bpf_msg_pull_data(msg, 0, window, 0))
 		return ZT_SK_PASS;
@@ -231,6 +233,13 @@ int zt_sk_msg(struct sk_msg_md *msg)
 		return ZT_SK_PASS;
 	}
 	zt_format_traceparent(data, &ctx);
+	/*
+	 * push_data left the message in three pieces, which TCP sends as separate segments;
+	 * a client without TCP_NODELAY then holds the tail until the peer's delayed ACK
+	 * (40 ms a request). One contiguous piece goes out as the application wrote it.
+	 */
+	if (msg->size <= ZT_LINEARIZE_MAX)
+		bpf_msg_pull_data(msg, 0, msg->size, 0);
 	zt_emit_inject(msg, &ctx);
 	zt_count(ZT_CNT_INJECTED);
 	return ZT_SK_PASS;

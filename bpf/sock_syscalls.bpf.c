@@ -192,7 +192,7 @@ __noinline int zt_emit_chunk(__u64 fd, __u64 ubuf, __u32 len, __u32 sys_flags, _
 		}
 	}
 	ci->bytes[dir] += len;
-	if (bpf_ringbuf_output(&zt_events, sb, sizeof(sb->ev) + n, 0)) {
+	if (bpf_ringbuf_output(&zt_events, sb, sizeof(sb->ev) + n, zt_rb_flags())) {
 		zt_count(ZT_CNT_RB_FULL);
 		return 0;
 	}
@@ -507,8 +507,9 @@ static __always_inline int zt_ioctl(__u64 fd, __u64 cmd)
 		return 0;
 	bpf_map_update_elem(&zt_no_headers, &key.tgid, &one, BPF_ANY);
 	ci = bpf_map_lookup_elem(&zt_conns, &key);
-	if (!ci || !ci->cookie || ci->role != ZT_ROLE_CLIENT)
+	if (!ci || !ci->cookie || ci->role != ZT_ROLE_CLIENT || ci->fionread)
 		return 0;
+	ci->fionread = 1;
 	ev = bpf_ringbuf_reserve(&zt_events, sizeof(*ev), 0);
 	if (!ev) {
 		zt_count(ZT_CNT_RB_FULL);
@@ -521,7 +522,7 @@ static __always_inline int zt_ioctl(__u64 fd, __u64 cmd)
 	ev->fd = key.fd;
 	ev->ts_enter = ev->ts_exit = bpf_ktime_get_ns();
 	ev->conn_id = ci->cookie;
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, zt_rb_flags());
 	return 0;
 }
 

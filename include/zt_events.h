@@ -116,7 +116,8 @@ struct zt_conn_info {
 	__u8 proto;		/* zt_proto */
 	__u8 is_socket;		/* 0: fd is not a TCP socket, cached so lookups stay cheap */
 	__u8 tries;		/* chunks seen while proto is still unknown */
-	__u8 pad[12];
+	__u8 fionread;		/* ZT_EV_FIONREAD already sent for this socket */
+	__u8 pad[11];
 };
 
 /* Common header of every event. */
@@ -177,9 +178,14 @@ struct zt_proc_event {
 	__u32 exit_code;	/* exit: task->exit_code */
 	__u32 args_len;		/* exec: bytes of NUL-separated argv in data[] */
 	__u32 env_len;		/* exec: bytes of NUL-separated environ after argv */
+	__u32 flags;		/* exec: ZT_PROC_F_* */
+	__u32 pad;
 	char comm[ZT_COMM_LEN];
 	__u8 data[ZT_EXEC_ARGS_MAX + ZT_EXEC_ENV_MAX];
 };
+
+/* zt_proc_event.flags */
+#define ZT_PROC_F_SELECTED 1	/* exec: the process was traced when it exec'd */
 
 /* Value of zt_pids: why a process is traced. */
 #define ZT_PID_TRACED 1

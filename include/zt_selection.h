@@ -26,8 +26,8 @@ bool zt_selection_empty(const struct zt_selection *sel);
 int zt_selection_to_config(const struct zt_selection *sel, struct zt_bpf_config *cfg);
 /* After load: trace the given pids (with their existing descendants) and --exe matches. */
 void zt_selection_apply(const struct zt_selection *sel, struct zt_bpf *bpf);
-/* An exec seen by the kernel: trace it when it matches an --exe glob. */
-void zt_selection_on_exec(const struct zt_selection *sel, struct zt_bpf *bpf, uint32_t tgid,
+/* An exec seen by the kernel: trace it when it matches an --exe glob (returns true then). */
+bool zt_selection_on_exec(const struct zt_selection *sel, struct zt_bpf *bpf, uint32_t tgid,
 			  const char *argv0);
 bool zt_exe_matches(const char *glob, const char *path);
 

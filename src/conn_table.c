@@ -129,6 +129,9 @@ void zt_conn_on_open(const struct zt_conn_event *ev)
 	/* Same id cannot come back; a stale entry means we missed a close. */
 	if (*pp)
 		conn_free(pp);
+	zt_debug("conn %llu open: pid %u fd %u role %u port %u -> %u",
+		 (unsigned long long)ev->hdr.conn_id, ev->hdr.tgid, ev->hdr.fd, ev->role,
+		 ev->tuple.sport, ev->tuple.dport);
 	conn_get(&ev->hdr, &ev->tuple, ev->role);
 }
 

@@ -31,8 +31,9 @@ static void on_exec(struct zt_reader *r, const struct zt_proc_event *ev, size_t 
 		snprintf(first, sizeof(first), "%.*s", (int)strnlen(argv0, ev->args_len), argv0);
 		argv0 = first;
 	}
-	zt_selection_on_exec(r->sel, r->bpf, ev->hdr.tgid, argv0);
-	if (zt_bpf_pid_traced(r->bpf, ev->hdr.tgid) || r->sel->all)
+	/* The kernel says whether it was traced at exec: it may have exited since. */
+	if (ev->flags & ZT_PROC_F_SELECTED ||
+	    zt_selection_on_exec(r->sel, r->bpf, ev->hdr.tgid, argv0))
 		zt_proc_on_exec(ev, size);
 }
 
@@ -83,10 +84,15 @@ static int handle_event(void *ctx, void *data, size_t size)
 		zt_span_builder_injected(ev->hdr.tgid, &ev->tuple, &ev->ctx);
 		break;
 	}
-	case ZT_EV_FIONREAD:
-		if (zt_bpf_unhash_socket(r->bpf, hdr->conn_id) == 0)
+	case ZT_EV_FIONREAD: {
+		int err = zt_bpf_unhash_socket(r->bpf, hdr->conn_id);
+
+		if (err == 0)
 			r->stats.unhashed++;
+		zt_debug("FIONREAD on pid %u fd %u: unhash socket %llu: %s", hdr->tgid, hdr->fd,
+			 (unsigned long long)hdr->conn_id, err ? strerror(-err) : "done");
 		break;
+	}
 	case ZT_EV_CONN_OPEN:
 	case ZT_EV_CONN_CLOSE:
 		if (size < sizeof(struct zt_conn_event))
@@ -131,6 +137,9 @@ int zt_reader_poll(struct zt_reader *r, int timeout_ms)
 {
 	int n = ring_buffer__poll(r->rb, timeout_ms);
 
+	/* The kernel skips wakeups for small batches: what is queued is read on the timeout. */
+	if (n == 0)
+		n = ring_buffer__consume(r->rb);
 	return n == -EINTR ? 0 : n;
 }
 

@@ -29,6 +29,7 @@ struct options {
 	const char *otlp_endpoint;
 	bool quiet;
 	uint32_t capture_bytes;
+	uint32_t ringbuf_mb;
 	enum zt_hook_kind hook;
 	uint8_t propagation;	/* ZT_PROPAGATE_* */
 	char **command;		/* after "--", NULL-terminated */
@@ -56,6 +57,7 @@ static void usage(FILE *out)
 		"Tuning:\n"
 		"  --capture-bytes N    payload bytes captured per syscall (64..16384, default %d)\n"
 		"  --propagation WHAT   all|headers|tcp|none: how trace context crosses processes\n"
+		"  --ringbuf-mb N       kernel→agent ring buffer size (power of two, default 8)\n"
 		"  --hooks KIND         auto|fentry|tracepoint|raw_tp|kprobe (auto: first available)\n"
 		"  -v, --verbose        more logs (repeat for debug)\n"
 		"  -h, --help           this help\n"
@@ -138,6 +140,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "otlp-endpoint", required_argument, NULL, 'O' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "capture-bytes", required_argument, NULL, 'c' },
+		{ "ringbuf-mb", required_argument, NULL, 'R' },
 		{ "hooks", required_argument, NULL, 'H' },
 		{ "propagation", required_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -174,6 +177,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (parse_uint(optarg, 64, ZT_MAX_CAPTURE, &v))
 				return bad_option("--capture-bytes", optarg, "expected 64..16384");
 			o->capture_bytes = (uint32_t)v;
+			break;
+		case 'R':
+			if (parse_uint(optarg, 1, 1024, &v) || (v & (v - 1)))
+				return bad_option("--ringbuf-mb", optarg, "expected a power of two, 1..1024");
+			o->ringbuf_mb = (uint32_t)v;
 			break;
 		case 'H':
 			if (strcmp(optarg, "auto") == 0)
@@ -411,6 +419,7 @@ static int run(struct options *o)
 		.capture_bytes = o->capture_bytes,
 		.hook = o->hook,
 		.propagation = o->propagation,
+		.ringbuf_bytes = o->ringbuf_mb << 20,
 	};
 	struct zt_exporter *exps[MAX_EXPORTERS];
 	struct zt_exporter_stats final[MAX_EXPORTERS] = {};
@@ -446,7 +455,8 @@ static int run(struct options *o)
 	}
 	zt_info("tracing; stop with Ctrl-C");
 	while (!stop_signal && !child_done) {
-		zt_reader_poll(reader, 100);
+		/* Short timeout: the kernel wakes us only once a batch is queued. */
+		zt_reader_poll(reader, 50);
 		check_drops(bpf);
 		if (child && waitpid(child, &status, WNOHANG) == child)
 			child_done = true;

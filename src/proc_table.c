@@ -179,6 +179,36 @@ void zt_proc_on_exec(const struct zt_proc_event *ev, size_t size)
 					      (const char *)ev->data + ZT_EXEC_ARGS_MAX, env_len));
 }
 
+/* Bytes of a NUL-separated string array of count elements. */
+static size_t str_array_len(const char *s, uint32_t count)
+{
+	size_t len = 0;
+
+	for (uint32_t i = 0; i < count; i++)
+		len += strlen(s + len) + 1;
+	return len ? len - 1 : 0;
+}
+
+/* A forked child runs its parent's image until it execs: same attributes, its own pid. */
+static struct zt_resource *resource_clone(const struct zt_resource *pres, uint32_t child)
+{
+	struct zt_resource *res = zt_resource_new(child);
+
+	for (int i = 0; i < pres->n_attrs; i++) {
+		const struct zt_attr *a = &pres->attrs[i];
+
+		if (a->type == ZT_ATTR_STR)
+			zt_resource_set_str(res, a->key, a->s);
+		else if (a->type == ZT_ATTR_STR_ARRAY)
+			zt_attrs_set_str_array(res->attrs, &res->n_attrs, a->key, a->s,
+					       str_array_len(a->s, a->n), a->n);
+		else if (a->type == ZT_ATTR_INT)
+			zt_resource_set_int(res, a->key, a->i);
+	}
+	zt_resource_set_int(res, "process.pid", child);
+	return res;
+}
+
 void zt_proc_on_fork(uint32_t child, uint32_t parent)
 {
 	char path[64];
@@ -192,7 +222,7 @@ void zt_proc_on_fork(uint32_t child, uint32_t parent)
 	}
 	pres = zt_proc_resource(parent);
 	if (pres)
-		proc_set(child, zt_resource_ref(pres));
+		proc_set(child, resource_clone(pres, child));
 }
 
 void zt_proc_on_exit(uint32_t tgid)

@@ -172,14 +172,16 @@ void zt_selection_apply(const struct zt_selection *sel, struct zt_bpf *bpf)
 	closedir(d);
 }
 
-void zt_selection_on_exec(const struct zt_selection *sel, struct zt_bpf *bpf, uint32_t tgid,
+bool zt_selection_on_exec(const struct zt_selection *sel, struct zt_bpf *bpf, uint32_t tgid,
 			  const char *argv0)
 {
 	char exe[PATH_MAX];
 
 	if (!sel->n_exes)
-		return;
+		return false;
 	zt_proc_exe_path(tgid, exe, sizeof(exe));
-	if (exe_selected(sel, exe) || (argv0 && exe_selected(sel, argv0)))
-		trace(bpf, tgid, "--exe");
+	if (!exe_selected(sel, exe) && !(argv0 && exe_selected(sel, argv0)))
+		return false;
+	trace(bpf, tgid, "--exe");
+	return true;
 }

@@ -1,5 +1,8 @@
 """HTTP/1.1 test server: /chunked (chunked response), /big?n=BYTES, POST /upload (reads the
-body), /slow, /status/N. Threaded, keep-alive. Usage: http_fixture_server.py PORT"""
+body, Content-Length or chunked, answers its sha256 and the traceparent it received),
+/headers (answers the traceparent it received), /status/N. Threaded, keep-alive.
+Usage: http_fixture_server.py PORT"""
+import hashlib
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
@@ -7,6 +10,9 @@ from urllib.parse import urlparse, parse_qs
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Head and body go out in two writes: without TCP_NODELAY every keep-alive request
+    # would wait for the client's delayed ACK (40 ms).
+    disable_nagle_algorithm = True
 
     def log_message(self, *a):
         pass
@@ -40,15 +46,33 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(block[:k])
                 n -= k
             return
+        if u.path == "/headers":
+            self._send(200, (self.headers.get("traceparent") or "-").encode())
+            return
         if u.path.startswith("/status/"):
             self._send(int(u.path.split("/")[2]), b"status\n")
             return
         self._send(200, b"ok\n")
 
+    def _read_chunked(self):
+        body = b""
+        while True:
+            size = int(self.rfile.readline().split(b";")[0], 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                return body
+            body += self.rfile.read(size)
+            self.rfile.readline()
+
     def do_POST(self):
-        n = int(self.headers.get("Content-Length", "0"))
-        body = self.rfile.read(n)
-        self._send(201, b"got %d\n" % len(body))
+        if "chunked" in self.headers.get("Transfer-Encoding", ""):
+            body = self._read_chunked()
+        else:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        tp = self.headers.get("traceparent") or "-"
+        self._send(201, b"got %d %s %s\n" % (len(body), hashlib.sha256(body).hexdigest().encode(),
+                                             tp.encode()))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,246 @@
+"""Trace context crosses unmodified processes: traceparent injected in the kernel."""
+import collections
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+
+from lib import (CLIENT, HERE, SERVER, Agent, Proc, curl, describe, free_port, nginx_server,
+                 only, python_server, run_traced, wait_port)
+
+TP_RE = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-01$")
+
+
+SUMMARY_COUNTS = ("propagated", "not a request", "line", "head", "had traceparent", "no room",
+                  "FIONREAD sockets", "spans")
+
+
+def summary(agent):
+    """The counts of the agent's final line, by name."""
+    line = [l for l in agent.stderr.splitlines() if l.startswith("zerotrace: events")][-1]
+    return {k: int(re.search(r"\b%s (\d+)" % re.escape(k), line).group(1)) for k in SUMMARY_COUNTS}
+
+
+def client(port, mode, args=(), timeout=180):
+    return run_traced([sys.executable, os.path.join(HERE, "prop_client.py"), str(port), mode],
+                      args=args, timeout=timeout)
+
+
+def seen_traceparents(agent):
+    return [l.split()[2] for l in agent.stdout.splitlines() if l.startswith("ok ")]
+
+
+def assert_injected_matches_spans(agent, spans, expected):
+    tps = seen_traceparents(agent)
+    assert len(tps) == expected and all(TP_RE.match(t) for t in tps), tps[:5]
+    clients = {(s["trace_id"], s["span_id"]) for s in only(spans, CLIENT)}
+    for tp in tps:
+        m = TP_RE.match(tp)
+        assert (m.group(1), m.group(2)) in clients, "header %s has no matching client span" % tp
+
+
+def test_injected_header_matches_client_span_and_bodies_intact():
+    port = free_port()
+    server = python_server(port, "http_fixture_server.py")
+    try:
+        rc, agent, spans = client(port, "sizes", args=["-q"])
+    finally:
+        server.stop()
+    assert rc == 0, agent.stdout + agent.stderr
+    assert_injected_matches_spans(agent, spans, 8)
+    bodies = sorted(s["attrs"].get("http.request.body.size", 0) for s in only(spans, CLIENT))
+    assert bodies == sorted([0, 1, 100, 4095, 4096, 65536, 1 << 20, 10 << 20]), bodies
+
+
+def test_write_shapes_keep_every_byte():
+    port = free_port()
+    server = python_server(port, "http_fixture_server.py")
+    results = {}
+    try:
+        for mode in ("chunked", "pipelined", "writev", "big_head", "concurrent"):
+            rc, agent, spans = client(port, mode, args=["-q"])
+            assert rc == 0, (mode, agent.stdout, agent.stderr)
+            results[mode] = (agent, spans)
+    finally:
+        server.stop()
+    agent, spans = results["writev"]
+    assert_injected_matches_spans(agent, spans, 1)
+    agent, spans = results["concurrent"]
+    assert_injected_matches_spans(agent, spans, 400)
+    agent, spans = results["chunked"]
+    assert_injected_matches_spans(agent, spans, 1)
+    # Pipelined heads in one write: only the first head is a request line at the start of the
+    # message; the others arrive without a header (their spans still exist).
+    agent, spans = results["pipelined"]
+    assert len(only(spans, CLIENT)) == 3, describe(spans)
+    tps = seen_traceparents(agent)
+    assert TP_RE.match(tps[0]) and tps[1:] == ["-", "-"], tps
+
+
+def test_keepalive_1000_requests_one_connection():
+    port = free_port()
+    server = python_server(port, "http_fixture_server.py")
+    try:
+        rc, agent, spans = client(port, "keepalive", args=["-q"])
+    finally:
+        server.stop()
+    assert rc == 0, agent.stderr
+    assert_injected_matches_spans(agent, spans, 1000)
+    assert len({s["trace_id"] for s in spans}) == 1000
+
+
+def test_doubtful_writes_are_not_touched_and_counted():
+    port = free_port()
+    server = python_server(port, "http_fixture_server.py")
+    try:
+        rc, agent, spans = client(port, "split_head", args=["-q"])
+        assert rc == 0, agent.stderr
+        assert seen_traceparents(agent) == ["-"], agent.stdout
+        assert summary(agent)["line"] >= 1, agent.stderr
+        rc, agent, spans = client(port, "has_traceparent", args=["-q"])
+        assert rc == 0, agent.stderr
+        # An SDK's header is left exactly as it was; no second header.
+        assert seen_traceparents(agent) == ["00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"]
+        assert summary(agent)["had traceparent"] == 1, agent.stderr
+        cli = only(spans, CLIENT)[0]
+        assert cli["trace_id"] == "0af7651916cd43dd8448eb211c80319c", describe(spans)
+    finally:
+        server.stop()
+
+
+def echo_server(port, stop):
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen()
+    srv.settimeout(0.2)
+    while not stop.is_set():
+        try:
+            c, _ = srv.accept()
+        except socket.timeout:
+            continue
+        with c:
+            data = b""
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                data += d
+            c.sendall(data)
+    srv.close()
+
+
+def test_binary_protocol_starting_with_get_untouched():
+    port = free_port()
+    stop = threading.Event()
+    t = threading.Thread(target=echo_server, args=(port, stop), daemon=True)
+    t.start()
+    try:
+        rc, agent, _ = client(port, "binary_get", args=["-q"])
+    finally:
+        stop.set()
+    assert rc == 0, agent.stdout + agent.stderr
+    assert summary(agent)["propagated"] == 0, agent.stderr
+
+
+def chain(n_services, port0):
+    """python services s0 -> s1 -> ... -> s(n-1); returns the shell snippet starting them."""
+    ports = [port0 + i for i in range(n_services)]
+    cmds = []
+    for i, p in enumerate(ports):
+        down = "http://127.0.0.1:%d/hop%d" % (ports[i + 1], i + 1) if i + 1 < n_services else ""
+        cmds.append("OTEL_SERVICE_NAME=svc%d python3 %s %d %s & " % (
+            i, os.path.join(os.path.dirname(HERE), "..", "scripts", "demo", "service.py"), p, down))
+    waits = "".join("for i in $(seq 100); do curl -s -o /dev/null 127.0.0.1:%d/ && break; "
+                    "sleep 0.05; done; " % p for p in reversed(ports))
+    return "".join(cmds) + waits, ports
+
+
+def test_chain_of_three_python_services_one_trace():
+    start, ports = chain(3, free_port())
+    for p in ports:
+        wait_free = socket.socket()
+        wait_free.close()
+    cmd = start + "sleep 0.3; for i in 1 2 3 4 5; do curl -s -o /dev/null 127.0.0.1:%d/req$i; done; " \
+        "kill $(jobs -p) 2>/dev/null; pkill -f 'service.py %d' ; pkill -f 'service.py %d'; pkill -f 'service.py %d'; true" % (
+            ports[0], ports[0], ports[1], ports[2])
+    rc, agent, spans = run_traced(["bash", "-c", cmd], args=["-q"], timeout=120)
+    traces = collections.defaultdict(list)
+    for s in spans:
+        traces[s["trace_id"]].append(s)
+    reqs = [t for t in traces.values() if any(s["attrs"].get("url.path", "").startswith("/req") for s in t)]
+    assert len(reqs) == 5, describe(spans)
+    for t in reqs:
+        # curl CLIENT -> svc0 SERVER -> svc0 CLIENT -> svc1 SERVER -> svc1 CLIENT -> svc2 SERVER
+        assert len(t) == 6, describe(t)
+        by_id = {s["span_id"]: s for s in t}
+        roots = [s for s in t if not s["parent"]]
+        assert len(roots) == 1 and roots[0]["service"] == "curl", describe(t)
+        order = []
+        s = roots[0]
+        while s:
+            order.append((s["service"], s["kind"]))
+            kids = [k for k in t if k["parent"] == s["span_id"]]
+            assert len(kids) <= 1, describe(t)
+            s = kids[0] if kids else None
+        assert order == [("curl", CLIENT), ("svc0", SERVER), ("svc0", CLIENT), ("svc1", SERVER),
+                         ("svc1", CLIENT), ("svc2", SERVER)], order
+    assert summary(agent)["propagated"] >= 10, agent.stderr
+
+
+def test_propagation_none_still_links_on_this_host():
+    port = free_port()
+    server = python_server(port, "http_fixture_server.py")
+    try:
+        rc, agent, spans = run_traced(["sh", "-c", "curl -s 127.0.0.1:%d/headers" % port],
+                                      args=["-q", "--propagation", "none", "--pid", str(server.pid)])
+    finally:
+        server.stop()
+    assert rc == 0, agent.stderr
+    assert agent.stdout.strip() == "-", "no header may be injected: " + agent.stdout
+    cli, srv = only(spans, CLIENT), only(spans, SERVER)
+    assert len(cli) == 1 and len(srv) == 1, describe(spans)
+    assert srv[0]["trace_id"] == cli[0]["trace_id"] and srv[0]["parent"] == cli[0]["span_id"]
+
+
+def test_fionread_poller_keeps_working():
+    port = free_port()
+    server = python_server(port, "http_fixture_server.py")
+    try:
+        rc, agent, spans = run_traced([sys.executable, os.path.join(HERE, "fionread_client.py"),
+                                       str(port), "20"], args=["-q"], timeout=120)
+    finally:
+        server.stop()
+    assert rc == 0, agent.stdout + agent.stderr
+    assert agent.stdout.count("ok ") == 20
+    assert summary(agent)["FIONREAD sockets"] == 1, agent.stderr
+
+
+def test_nginx_reverse_proxy_in_the_chain():
+    up = free_port()
+    backend = python_server(up, "http_fixture_server.py")
+    port = free_port()
+    nginx, _ = nginx_server(port, "location /api/ { proxy_pass http://127.0.0.1:%d/; "
+                                  "proxy_http_version 1.1; proxy_set_header Connection \"\"; }" % up)
+    agent = Agent(["--pid", str(nginx.pid), "--pid", str(backend.pid)])
+    try:
+        agent.wait_ready()
+        for i in range(20):
+            r = curl("http://127.0.0.1:%d/api/headers" % port, timeout=10)
+            assert r.returncode == 0 and r.stdout, "nginx stalled on request %d: %r" % (i, r)
+    finally:
+        agent.stop()
+        nginx.stop()
+        backend.stop()
+    spans = agent.spans()
+    servers = only(spans, SERVER, service="nginx")
+    assert len(servers) == 20, describe(spans)
+    linked = 0
+    for s in servers:
+        kids = [c for c in spans if c["parent"] == s["span_id"] and c["kind"] == CLIENT]
+        for k in kids:
+            be = [b for b in spans if b["parent"] == k["span_id"] and b["kind"] == SERVER]
+            linked += len(be) == 1 and be[0]["trace_id"] == s["trace_id"]
+    assert linked == 20, describe(spans)
