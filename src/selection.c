@@ -136,6 +136,25 @@ static void trace(struct zt_bpf *bpf, uint32_t pid, const char *why)
 		zt_info("tracing pid %u (%s)", pid, why);
 }
 
+static void trace_descendants(struct zt_bpf *bpf, uint32_t ancestor)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		uint32_t pid;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid = (uint32_t)strtoul(de->d_name, NULL, 10);
+		if (descends_from(pid, ancestor))
+			trace(bpf, pid, "descendant");
+	}
+	closedir(d);
+}
+
 void zt_selection_apply(const struct zt_selection *sel, struct zt_bpf *bpf)
 {
 	DIR *d;
@@ -183,5 +202,7 @@ bool zt_selection_on_exec(const struct zt_selection *sel, struct zt_bpf *bpf, ui
 	if (!exe_selected(sel, exe) && !(argv0 && exe_selected(sel, argv0)))
 		return false;
 	trace(bpf, tgid, "--exe");
+	/* Children forked before the line above are not followed by the kernel: add them. */
+	trace_descendants(bpf, tgid);
 	return true;
 }
