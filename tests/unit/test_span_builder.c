@@ -224,6 +224,71 @@ static void test_local_tuple_link(void **state)
 	zt_span_builder_conn_closed(&srv);
 }
 
+static void kctx_fill(struct zt_trace_ctx *k, uint8_t trace, uint8_t span, uint8_t parent)
+{
+	memset(k, 0, sizeof(*k));
+	memset(k->trace_id, trace, 16);
+	memset(k->span_id, span, 8);
+	if (parent)
+		memset(k->parent_id, parent, 8);
+}
+
+/* Kernel-made IDs win, matched to the request by its stream position. */
+static void test_kernel_ids_by_position(void **state)
+{
+	struct zt_sb_conn c;
+	struct zt_l7_record r1, r2;
+	struct zt_trace_ctx k;
+
+	conn_init(&c, 1, ZT_ROLE_SERVER, 80, 5000);
+	kctx_fill(&k, 0xa1, 0xb1, 0);
+	zt_span_builder_server_ctx(&c, 0, &k);
+	kctx_fill(&k, 0xa2, 0xb2, 0xc2);
+	zt_span_builder_server_ctx(&c, 500, &k);
+	rec_init(&r1, ZT_L7_INGRESS, "GET", "/1", 200, 0, 1);
+	rec_init(&r2, ZT_L7_INGRESS, "GET", "/2", 200, 300, 1);
+	r2.req_pos = 250;	/* pipelined: no kernel IDs at this position */
+	zt_span_builder_request_head(&c, &r1);
+	zt_span_builder_record(&c, &r1);
+	zt_span_builder_request_head(&c, &r2);
+	zt_span_builder_record(&c, &r2);
+	assert_int_equal(got[0]->trace_id[0], 0xa1);
+	assert_int_equal(got[0]->span_id[7], 0xb1);
+	assert_true(zt_id_is_zero(got[0]->parent_span_id, 8));
+	assert_int_not_equal(got[1]->trace_id[0], 0xa2);
+	/* The entry at 500 is still there for the request that starts there. */
+	r2.req_pos = 500;
+	zt_span_builder_request_head(&c, &r2);
+	zt_span_builder_record(&c, &r2);
+	assert_int_equal(got[2]->trace_id[5], 0xa2);
+	assert_int_equal(got[2]->parent_span_id[0], 0xc2);
+	zt_span_builder_conn_closed(&c);
+}
+
+/* The header the kernel injected and the client span carry the same IDs. */
+static void test_injected_ids(void **state)
+{
+	struct zt_sb_conn c, other;
+	struct zt_l7_record r;
+	struct zt_trace_ctx k;
+
+	conn_init(&c, 1, ZT_ROLE_CLIENT, 40000, 8080);
+	conn_init(&other, 2, ZT_ROLE_CLIENT, 40001, 8080);
+	kctx_fill(&k, 0x11, 0x22, 0x33);
+	zt_span_builder_injected(c.tgid, &c.tuple, &k);
+	rec_init(&r, ZT_L7_EGRESS, "GET", "/x", 200, 0, 1);
+	zt_span_builder_request_head(&other, &r);
+	zt_span_builder_record(&other, &r);
+	zt_span_builder_request_head(&c, &r);
+	zt_span_builder_record(&c, &r);
+	assert_int_not_equal(got[0]->trace_id[0], 0x11);
+	assert_int_equal(got[1]->trace_id[15], 0x11);
+	assert_int_equal(got[1]->span_id[0], 0x22);
+	assert_int_equal(got[1]->parent_span_id[0], 0x33);
+	zt_span_builder_conn_closed(&c);
+	zt_span_builder_conn_closed(&other);
+}
+
 static void test_no_response_is_error(void **state)
 {
 	struct zt_sb_conn c;
@@ -295,6 +360,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_thread_parent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_tuple_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_response_is_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_ids_by_position, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_injected_ids, setup, teardown),
 		cmocka_unit_test(test_span_names),
 		cmocka_unit_test(test_service_name),
 		cmocka_unit_test(test_exe_glob),
