@@ -244,3 +244,28 @@ def test_nginx_reverse_proxy_in_the_chain():
             be = [b for b in spans if b["parent"] == k["span_id"] and b["kind"] == SERVER]
             linked += len(be) == 1 and be[0]["trace_id"] == s["trace_id"]
     assert linked == 20, describe(spans)
+
+
+def test_expect_100_continue_body_intact():
+    port = free_port()
+    server = python_server(port, "http_fixture_server.py")
+    d = os.path.dirname(os.path.abspath(__file__))
+    body = os.urandom(3 << 20)
+    path = os.path.join(d, ".expect-body.bin")
+    with open(path, "wb") as f:
+        f.write(body)
+    try:
+        rc, agent, spans = run_traced(["curl", "-s", "-H", "Expect: 100-continue",
+                                       "--data-binary", "@" + path,
+                                       "http://127.0.0.1:%d/upload" % port], args=["-q"])
+    finally:
+        server.stop()
+        os.unlink(path)
+    assert rc == 0, agent.stderr
+    import hashlib
+    _, n, digest, tp = agent.stdout.split()
+    assert int(n) == len(body) and digest == hashlib.sha256(body).hexdigest(), agent.stdout
+    m = TP_RE.match(tp)
+    cli = only(spans, CLIENT)
+    assert m and len(cli) == 1 and (m.group(1), m.group(2)) == (cli[0]["trace_id"], cli[0]["span_id"])
+    assert cli[0]["attrs"]["http.response.status_code"] == 201, describe(spans)
