@@ -136,7 +136,8 @@ static void trace(struct zt_bpf *bpf, uint32_t pid, const char *why)
 		zt_info("tracing pid %u (%s)", pid, why);
 }
 
-static void trace_descendants(struct zt_bpf *bpf, uint32_t ancestor)
+/* Every process id in /proc but ours, in no particular order. */
+static void for_each_pid(void (*fn)(uint32_t pid, void *arg), void *arg)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -149,46 +150,64 @@ static void trace_descendants(struct zt_bpf *bpf, uint32_t ancestor)
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
 		pid = (uint32_t)strtoul(de->d_name, NULL, 10);
-		if (descends_from(pid, ancestor))
-			trace(bpf, pid, "descendant");
+		if (pid != (uint32_t)getpid())
+			fn(pid, arg);
 	}
 	closedir(d);
 }
 
+struct descendant_scan {
+	struct zt_bpf *bpf;
+	uint32_t ancestor;
+};
+
+static void trace_if_descendant(uint32_t pid, void *arg)
+{
+	struct descendant_scan *scan = arg;
+
+	if (descends_from(pid, scan->ancestor))
+		trace(scan->bpf, pid, "descendant");
+}
+
+static void trace_descendants(struct zt_bpf *bpf, uint32_t ancestor)
+{
+	struct descendant_scan scan = { .bpf = bpf, .ancestor = ancestor };
+
+	for_each_pid(trace_if_descendant, &scan);
+}
+
+struct selection_scan {
+	const struct zt_selection *sel;
+	struct zt_bpf *bpf;
+};
+
+/* A process already running: selected as a --pid descendant or by --exe. */
+static void trace_if_selected(uint32_t pid, void *arg)
+{
+	struct selection_scan *scan = arg;
+	char exe[PATH_MAX];
+
+	for (int i = 0; i < scan->sel->n_pids; i++)
+		if (descends_from(pid, scan->sel->pids[i]))
+			trace(scan->bpf, pid, "descendant of --pid");
+	if (scan->sel->n_exes) {
+		zt_proc_exe_path(pid, exe, sizeof(exe));
+		if (exe_selected(scan->sel, exe))
+			trace(scan->bpf, pid, "--exe");
+	}
+}
+
 void zt_selection_apply(const struct zt_selection *sel, struct zt_bpf *bpf)
 {
-	DIR *d;
-	struct dirent *de;
-	char exe[PATH_MAX];
+	struct selection_scan scan = { .sel = sel, .bpf = bpf };
 
 	for (int i = 0; i < sel->n_pids; i++) {
 		if (kill((pid_t)sel->pids[i], 0) && errno == ESRCH)
 			zt_warn("--pid %u: no such process", sel->pids[i]);
 		trace(bpf, sel->pids[i], "--pid");
 	}
-	if (!sel->n_pids && !sel->n_exes)
-		return;
-	d = opendir("/proc");
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		uint32_t pid;
-
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		pid = (uint32_t)strtoul(de->d_name, NULL, 10);
-		if (pid == (uint32_t)getpid())
-			continue;
-		for (int i = 0; i < sel->n_pids; i++)
-			if (descends_from(pid, sel->pids[i]))
-				trace(bpf, pid, "descendant of --pid");
-		if (sel->n_exes) {
-			zt_proc_exe_path(pid, exe, sizeof(exe));
-			if (exe_selected(sel, exe))
-				trace(bpf, pid, "--exe");
-		}
-	}
-	closedir(d);
+	if (sel->n_pids || sel->n_exes)
+		for_each_pid(trace_if_selected, &scan);
 }
 
 bool zt_selection_on_exec(const struct zt_selection *sel, struct zt_bpf *bpf, uint32_t tgid,

@@ -280,6 +280,30 @@ def http_exchange(sock, request):
     return head.split(b"\r\n")[0], body
 
 
+def tcp_server(port, stop, reply, read_all=False):
+    """A plain TCP server on 127.0.0.1:port until stop is set: one reply(data) per
+    connection, data read once or (read_all) until the client shuts its side."""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen()
+    srv.settimeout(0.2)
+    while not stop.is_set():
+        try:
+            c, _ = srv.accept()
+        except socket.timeout:
+            continue
+        with c:
+            data = c.recv(65536)
+            while read_all:
+                more = c.recv(65536)
+                if not more:
+                    break
+                data += more
+            c.sendall(reply(data))
+    srv.close()
+
+
 def children_of(pid):
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
     return [int(x) for x in out.split()]

@@ -8,7 +8,7 @@ import sys
 import threading
 
 from lib import (CLIENT, HERE, SERVER, Agent, Proc, curl, describe, free_port, nginx_server,
-                 only, python_server, run_traced, wait_port)
+                 only, python_server, run_traced, tcp_server, wait_port)
 
 TP_RE = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-01$")
 
@@ -111,25 +111,7 @@ def test_doubtful_writes_are_not_touched_and_counted():
 
 
 def echo_server(port, stop):
-    srv = socket.socket()
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", port))
-    srv.listen()
-    srv.settimeout(0.2)
-    while not stop.is_set():
-        try:
-            c, _ = srv.accept()
-        except socket.timeout:
-            continue
-        with c:
-            data = b""
-            while True:
-                d = c.recv(65536)
-                if not d:
-                    break
-                data += d
-            c.sendall(data)
-    srv.close()
+    tcp_server(port, stop, lambda data: data, read_all=True)
 
 
 def test_binary_protocol_starting_with_get_untouched():

@@ -4,7 +4,8 @@ import re
 import socket
 import threading
 
-from lib import SERVER, Agent, curl, describe, free_port, nginx_server, only, python_server
+from lib import (SERVER, Agent, curl, describe, free_port, nginx_server, only, python_server,
+                 tcp_server)
 
 
 def _exchange(port, payload, read=True):
@@ -23,20 +24,7 @@ def _exchange(port, payload, read=True):
 
 def binary_echo_server(port, stop):
     """A non-HTTP protocol whose payload starts with 'GET' now and then."""
-    srv = socket.socket()
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", port))
-    srv.listen()
-    srv.settimeout(0.2)
-    while not stop.is_set():
-        try:
-            c, _ = srv.accept()
-        except socket.timeout:
-            continue
-        with c:
-            data = c.recv(65536)
-            c.sendall(b"\x00\x01" + data[::-1])
-    srv.close()
+    tcp_server(port, stop, lambda data: b"\x00\x01" + data[::-1])
 
 
 def test_garbage_huge_headers_and_binary_do_not_crash():
