@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "zt_alloc_tuning.h"
 #include "zt_bpf_loader.h"
 #include "zt_conn_table.h"
 #include "zt_event_reader.h"
@@ -489,6 +490,7 @@ int main(int argc, char **argv)
 	struct options o = { .propagation = ZT_PROPAGATE_HEADERS | ZT_PROPAGATE_TCP };
 	int rc;
 
+	zt_alloc_tuning();
 	if (argc >= 2 && strcmp(argv[1], "features") == 0)
 		return cmd_features();
 	rc = parse_args(argc, argv, &o);

@@ -1,8 +1,10 @@
 /* Span and resource objects: allocation, reference counts, attributes, IDs. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "zt_span.h"
 
@@ -26,10 +28,23 @@ static char *xstrndup(const char *s, size_t len)
 	return p;
 }
 
+/*
+ * Keys are static semantic-convention names: the same key is usually the same pointer, and
+ * telling ~15 short keys apart inline beats a strcmp call per key (5% of the span pipeline).
+ */
+static inline bool key_eq(const char *a, const char *b)
+{
+	if (a == b)
+		return true;
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
 static struct zt_attr *attr_slot(struct zt_attr *attrs, int *n, const char *key)
 {
 	for (int i = 0; i < *n; i++) {
-		if (strcmp(attrs[i].key, key) == 0) {
+		if (key_eq(attrs[i].key, key)) {
 			free(attrs[i].s);
 			attrs[i].s = NULL;
 			return &attrs[i];
@@ -88,7 +103,7 @@ void zt_attrs_set_str_array(struct zt_attr *attrs, int *n, const char *key, cons
 const struct zt_attr *zt_attrs_find(const struct zt_attr *attrs, int n, const char *key)
 {
 	for (int i = 0; i < n; i++)
-		if (strcmp(attrs[i].key, key) == 0)
+		if (key_eq(attrs[i].key, key))
 			return &attrs[i];
 	return NULL;
 }
@@ -193,12 +208,94 @@ bool zt_id_is_zero(const uint8_t *id, size_t len)
 	return true;
 }
 
+/*
+ * IDs come from xoshiro256** with per-thread state seeded from getrandom(): a syscall for
+ * every ID was a tenth of the span pipeline. Reseeded every ZT_RNG_RESEED outputs and in a
+ * forked child (which would otherwise repeat its parent's IDs).
+ */
+#define ZT_RNG_RESEED 65536
+
+struct zt_rng {
+	uint64_t s[4];
+	uint32_t left;		/* outputs until the next reseed; 0: not seeded */
+};
+
+static __thread struct zt_rng rng;
+static pthread_once_t rng_once = PTHREAD_ONCE_INIT;
+
+/* Runs in the child's only thread, the one that forked. */
+static void rng_atfork_child(void)
+{
+	rng.left = 0;
+}
+
+static void rng_register_atfork(void)
+{
+	pthread_atfork(NULL, NULL, rng_atfork_child);
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void rng_seed(struct zt_rng *r)
+{
+	uint64_t seed[4];
+
+	pthread_once(&rng_once, rng_register_atfork);
+	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
+		/* No getrandom (old kernel, seccomp): clock, address and thread still differ. */
+		struct timespec ts;
+		uint64_t x;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		x ^= (uint64_t)(uintptr_t)r ^ ((uint64_t)random() << 32);
+		for (int i = 0; i < 4; i++)
+			seed[i] = splitmix64(&x);
+	}
+	/* Mixed through splitmix64 so the state is never all zero, which xoshiro cannot leave. */
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&seed[i]);
+	r->left = ZT_RNG_RESEED;
+}
+
+static inline uint64_t rotl64(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(void)
+{
+	struct zt_rng *r = &rng;
+	uint64_t *s = r->s, out, t;
+
+	if (!r->left)
+		rng_seed(r);
+	r->left--;
+	out = rotl64(s[1] * 5, 7) * 9;
+	t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl64(s[3], 45);
+	return out;
+}
+
 void zt_id_random(uint8_t *id, size_t len)
 {
 	do {
-		if (getrandom(id, len, 0) != (ssize_t)len) {
-			for (size_t i = 0; i < len; i++)
-				id[i] = (uint8_t)random();
+		for (size_t i = 0; i < len; i += 8) {
+			uint64_t v = rng_next();
+
+			memcpy(id + i, &v, len - i < 8 ? len - i : 8);
 		}
 	} while (zt_id_is_zero(id, len));
 }

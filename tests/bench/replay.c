@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "zt_alloc_tuning.h"
 #include "zt_conn_table.h"
 #include "zt_events.h"
 #include "zt_exporter.h"
@@ -434,6 +435,7 @@ int main(int argc, char **argv)
 		pairs = strtoull(argv[1], NULL, 10);
 	if (!pairs)
 		pairs = DEFAULT_PAIRS;
+	zt_alloc_tuning();	/* the agent's malloc settings: the pipeline depends on them */
 	zt_log_level = ZT_LOG_WARN;
 	self_pid = (uint32_t)getpid();	/* zt_proc_resource reads /proc/<this pid> once, cached */
 	make_response();
