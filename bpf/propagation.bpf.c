@@ -91,7 +91,7 @@ static long zt_head_scan_byte(__u32 i, void *arg)
 			return 1;
 		}
 		s->eol = i + 1;
-		return 0;
+		/* The first header starts right here: check it like any other line start. */
 	}
 	if (i + 2 < s->len && p[1] == '\r' && p[2] == '\n') {
 		s->verdict = 1;

@@ -1,11 +1,23 @@
 #!/bin/sh
-# Install every Debian package zerotrace needs to build, test and run its demo.
-# Idempotent: packages already present are skipped; apt runs only when something is missing.
+# Install every Debian package zerotrace needs to build, test and run its demo, and the npm
+# packages of the OpenTelemetry SDK interoperability tests (tests/integration/otel_sdk).
+# Idempotent: packages already present are skipped; apt runs only when something is missing,
+# npm only when tests/integration/otel_sdk/node_modules is not what its lock file says.
 set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 PKGS="make clang llvm gcc pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libclang-rt-14-dev
 curl nginx-light wrk python3 iproute2 procps psmisc"
+
+# Node.js for the OpenTelemetry SDK tests: a node already on PATH is used as it is (it may come
+# from outside Debian's packaging, with its own npm); Debian's nodejs and npm only without one.
+if ! command -v node >/dev/null 2>&1; then
+	PKGS="$PKGS nodejs npm"
+elif ! command -v npm >/dev/null 2>&1; then
+	PKGS="$PKGS npm"
+fi
 
 missing=""
 for p in $PKGS; do
@@ -14,22 +26,49 @@ for p in $PKGS; do
 	fi
 done
 
-if [ -z "$missing" ]; then
-	exit 0
+install_debian() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "install-deps: missing packages:$missing; run as root (sudo make ...)" >&2
+		exit 1
+	fi
+
+	echo "install-deps: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# nginx must not start a system instance on port 80 during install; tests run their own.
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+if [ -n "$missing" ]; then
+	install_debian
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps: missing packages:$missing; run as root (sudo make ...)" >&2
-	exit 1
+# npm packages of the OpenTelemetry SDK tests, pinned by package-lock.json. A stamp in
+# node_modules records the hash of package.json and the lock it was installed from. A failure
+# (no registry) only warns: those tests then skip, saying why; the build goes on.
+SDK_DIR="$ROOT/tests/integration/otel_sdk"
+if [ -f "$SDK_DIR/package.json" ] && command -v npm >/dev/null 2>&1; then
+	stamp="$SDK_DIR/node_modules/.zerotrace-installed"
+	if [ -f "$SDK_DIR/package-lock.json" ]; then
+		want=$(cat "$SDK_DIR/package.json" "$SDK_DIR/package-lock.json" | sha256sum | cut -d' ' -f1)
+		npm_cmd="ci"
+	else
+		want=$(sha256sum < "$SDK_DIR/package.json" | cut -d' ' -f1)
+		npm_cmd="install"
+	fi
+	if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+		echo "install-deps: npm $npm_cmd in tests/integration/otel_sdk" >&2
+		if (cd "$SDK_DIR" && npm "$npm_cmd" --no-audit --no-fund --loglevel=error \
+			--fetch-retries=1 --fetch-timeout=60000 >/dev/null); then
+			echo "$want" > "$stamp"
+		else
+			echo "install-deps: warning: npm $npm_cmd failed in $SDK_DIR;" \
+				"the OpenTelemetry SDK tests will skip" >&2
+		fi
+	fi
 fi
-
-echo "install-deps: installing$missing" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-# nginx must not start a system instance on port 80 during install; tests run their own.
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-	chmod +x /usr/sbin/policy-rc.d
-	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-fi
-apt-get install -y -qq --no-install-recommends $missing >/dev/null

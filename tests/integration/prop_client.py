@@ -115,6 +115,10 @@ def has_traceparent():
     tp = b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
     s.sendall(head(b"/upload", extra=b"TraceParent: " + tp + b"\r\n", length=len(body)) + body)
     check(body, read_response(f)[1])
+    # Node's http client puts its headers first, right after the request line.
+    first = b"POST /upload HTTP/1.1\r\ntraceparent: " + tp + b"\r\nHost: x\r\n"
+    s.sendall(first + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    check(body, read_response(f)[1])
 
 
 def concurrent():

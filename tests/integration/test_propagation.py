@@ -102,10 +102,12 @@ def test_doubtful_writes_are_not_touched_and_counted():
         rc, agent, spans = client(port, "has_traceparent", args=["-q"])
         assert rc == 0, agent.stderr
         # An SDK's header is left exactly as it was; no second header.
-        assert seen_traceparents(agent) == ["00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"]
-        assert summary(agent)["had traceparent"] == 1, agent.stderr
-        cli = only(spans, CLIENT)[0]
-        assert cli["trace_id"] == "0af7651916cd43dd8448eb211c80319c", describe(spans)
+        sdk = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        assert seen_traceparents(agent) == [sdk, sdk], agent.stdout
+        assert summary(agent)["had traceparent"] == 2, agent.stderr
+        assert summary(agent)["propagated"] == 0, agent.stderr
+        for cli in only(spans, CLIENT):
+            assert cli["trace_id"] == "0af7651916cd43dd8448eb211c80319c", describe(spans)
     finally:
         server.stop()
 
