@@ -147,6 +147,30 @@ struct {
 	__type(value, struct zt_trace_ctx);
 } zt_thread_ctx SEC(".maps") __weak;
 
+/* zt_sock_paths: propagation paths of established client sockets (cookie → ZT_PATH_*). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u8);
+} zt_sock_paths SEC(".maps") __weak;
+
+/* zt_tx_ctx: context the next data segments of a client socket carry in a TCP option. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct zt_trace_ctx);
+} zt_tx_ctx SEC(".maps") __weak;
+
+/* zt_rx_ctx: context received in a TCP option on a server socket, until a request uses it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct zt_trace_ctx);
+} zt_rx_ctx SEC(".maps") __weak;
+
 /* zt_no_headers: processes that poll sockets with ioctl(FIONREAD): kept off the sockhash. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -20,32 +20,137 @@
 #define ZT_LINEARIZE_MAX 65536
 
 /*
- * connect() runs in the process's context (TCP_CONNECT_CB): remember traced sockets. The
- * ESTABLISHED callback runs in softirq context, where the process is unknown, so it only
- * completes what connect() marked.
+ * The TCP option: experimental kind 253 with an RFC 6994 experiment id, then the trace id
+ * and the sender's (client span's) span id. 28 bytes fit next to timestamps (12).
+ */
+#define ZT_TCPOPT_EXP 253
+#define ZT_TCPOPT_EXID 0x5a54	/* "ZT" */
+#define ZT_TCPOPT_LEN 28
+
+struct zt_tcp_opt {
+	__u8 kind;
+	__u8 len;
+	__u16 exid;		/* network order */
+	__u8 trace_id[16];
+	__u8 span_id[8];
+} __attribute__((packed));
+
+static __always_inline void zt_sockops_connect(struct bpf_sock_ops *ops)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 cookie;
+	__u8 paths = 0;
+
+	if (!zt_pid_selected(tgid))
+		return;
+	if ((zt_propagation & ZT_PROPAGATE_HEADERS) && !bpf_map_lookup_elem(&zt_no_headers, &tgid))
+		paths |= ZT_PATH_HEADERS;
+	if (zt_propagation & ZT_PROPAGATE_TCP)
+		paths |= ZT_PATH_TCP;
+	if (!paths)
+		return;
+	cookie = bpf_get_socket_cookie(ops);
+	bpf_map_update_elem(&zt_connecting, &cookie, &paths, BPF_ANY);
+}
+
+static __always_inline void zt_sockops_established(struct bpf_sock_ops *ops)
+{
+	__u64 cookie = bpf_get_socket_cookie(ops);
+	__u8 *paths = bpf_map_lookup_elem(&zt_connecting, &cookie), p;
+
+	if (!paths)
+		return;
+	p = *paths;
+	bpf_map_delete_elem(&zt_connecting, &cookie);
+	bpf_map_update_elem(&zt_sock_paths, &cookie, &p, BPF_ANY);
+	if (p & ZT_PATH_HEADERS)
+		bpf_sock_hash_update(ops, &zt_sockhash, &cookie, BPF_ANY);
+	if (p & ZT_PATH_TCP)
+		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
+						       BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
+}
+
+/* Data segments of a client socket with a pending context get room for the option. */
+static __always_inline void zt_sockops_opt_len(struct bpf_sock_ops *ops)
+{
+	__u64 cookie;
+
+	if (!ops->skb_len)
+		return;
+	cookie = bpf_get_socket_cookie(ops);
+	if (bpf_map_lookup_elem(&zt_tx_ctx, &cookie) &&
+	    bpf_reserve_hdr_opt(ops, ZT_TCPOPT_LEN, 0))
+		zt_count(ZT_CNT_TCP_OPT_NOROOM);
+}
+
+static __always_inline void zt_sockops_opt_write(struct bpf_sock_ops *ops)
+{
+	__u64 cookie;
+	struct zt_trace_ctx *ctx;
+	struct zt_tcp_opt opt;
+
+	if (!ops->skb_len)
+		return;
+	cookie = bpf_get_socket_cookie(ops);
+	ctx = bpf_map_lookup_elem(&zt_tx_ctx, &cookie);
+	if (!ctx)
+		return;
+	opt.kind = ZT_TCPOPT_EXP;
+	opt.len = ZT_TCPOPT_LEN;
+	opt.exid = bpf_htons(ZT_TCPOPT_EXID);
+	__builtin_memcpy(opt.trace_id, ctx->trace_id, 16);
+	__builtin_memcpy(opt.span_id, ctx->span_id, 8);
+	bpf_store_hdr_opt(ops, &opt, sizeof(opt), 0);
+}
+
+/* A segment with our option arrived on a server socket: keep it for the request it carries. */
+static __always_inline void zt_sockops_opt_parse(struct bpf_sock_ops *ops)
+{
+	struct zt_tcp_opt opt = { .kind = ZT_TCPOPT_EXP, .len = 4 };
+	struct zt_trace_ctx ctx = {};
+	__u64 cookie;
+
+	opt.exid = bpf_htons(ZT_TCPOPT_EXID);
+	if (bpf_load_hdr_opt(ops, &opt, sizeof(opt), 0) != ZT_TCPOPT_LEN)
+		return;
+	__builtin_memcpy(ctx.trace_id, opt.trace_id, 16);
+	__builtin_memcpy(ctx.parent_id, opt.span_id, 8);
+	cookie = bpf_get_socket_cookie(ops);
+	bpf_map_update_elem(&zt_rx_ctx, &cookie, &ctx, BPF_ANY);
+}
+
+/*
+ * connect() runs in the process's context (TCP_CONNECT_CB): remember traced sockets and the
+ * paths they may use. The ESTABLISHED callbacks run in softirq context, where the process
+ * is unknown, so they only complete what connect() marked. Server sockets of every process
+ * parse unknown options: the callback then only runs for segments that carry one.
  */
 SEC("sockops")
 int zt_sockops(struct bpf_sock_ops *ops)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u64 cookie;
-	__u8 one = 1;
-
-	if (!(zt_propagation & ZT_PROPAGATE_HEADERS))
+	if (!zt_propagation)
 		return 1;
 	switch (ops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
-		if (!zt_pid_selected(tgid) || bpf_map_lookup_elem(&zt_no_headers, &tgid))
-			return 1;
-		cookie = bpf_get_socket_cookie(ops);
-		bpf_map_update_elem(&zt_connecting, &cookie, &one, BPF_ANY);
+		zt_sockops_connect(ops);
 		break;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
-		cookie = bpf_get_socket_cookie(ops);
-		if (!bpf_map_lookup_elem(&zt_connecting, &cookie))
-			return 1;
-		bpf_map_delete_elem(&zt_connecting, &cookie);
-		bpf_sock_hash_update(ops, &zt_sockhash, &cookie, BPF_ANY);
+		zt_sockops_established(ops);
+		break;
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		if (zt_propagation & ZT_PROPAGATE_TCP)
+			bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
+							       BPF_SOCK_OPS_PARSE_UNKNOWN_HDR_OPT_CB_FLAG);
+		bpf_get_socket_cookie(ops);	/* assigned now: the agent reads it at accept */
+		break;
+	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
+		zt_sockops_opt_len(ops);
+		break;
+	case BPF_SOCK_OPS_WRITE_HDR_OPT_CB:
+		zt_sockops_opt_write(ops);
+		break;
+	case BPF_SOCK_OPS_PARSE_HDR_OPT_CB:
+		zt_sockops_opt_parse(ops);
 		break;
 	}
 	return 1;
@@ -140,49 +245,13 @@ static __always_inline void zt_msg_tuple(struct sk_msg_md *msg, struct zt_tuple 
 	__builtin_memcpy(t->daddr, d6, 16);
 }
 
-static __always_inline void zt_emit_inject(struct sk_msg_md *msg,
-					    const struct zt_trace_ctx *ctx)
-{
-	struct zt_inject_event *ev = bpf_ringbuf_reserve(&zt_events, sizeof(*ev), 0);
-	__u64 id = bpf_get_current_pid_tgid();
-
-	if (!ev) {
-		zt_count(ZT_CNT_RB_FULL);
-		return;
-	}
-	__builtin_memset(&ev->hdr, 0, sizeof(ev->hdr));
-	ev->hdr.type = ZT_EV_INJECT;
-	ev->hdr.tgid = id >> 32;
-	ev->hdr.tid = (__u32)id;
-	ev->hdr.ts_enter = ev->hdr.ts_exit = bpf_ktime_get_ns();
-	zt_msg_tuple(msg, &ev->tuple);
-	ev->ctx = *ctx;
-	bpf_ringbuf_submit(ev, zt_rb_flags());
-	zt_count(ZT_CNT_EVENTS);
-}
-
-/* IDs of the client request: a child of the thread's server request, or a new trace. */
-static __always_inline void zt_client_ctx(struct zt_trace_ctx *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct zt_trace_ctx *parent = bpf_map_lookup_elem(&zt_thread_ctx, &id);
-
-	__builtin_memset(ctx, 0, sizeof(*ctx));
-	if (parent) {
-		__builtin_memcpy(ctx->trace_id, parent->trace_id, 16);
-		__builtin_memcpy(ctx->parent_id, parent->span_id, 8);
-	} else {
-		zt_random_id(ctx->trace_id, 16);
-	}
-	zt_random_id(ctx->span_id, 8);
-}
-
 SEC("sk_msg")
 int zt_sk_msg(struct sk_msg_md *msg)
 {
 	__u32 size = msg->size, window = size < ZT_TP_SCAN ? size : ZT_TP_SCAN, eol, zero = 0;
 	struct zt_head_scan scan = {};
 	struct zt_trace_ctx ctx;
+	struct zt_tuple tuple;
 	__u8 *data, *end;
 
 	if (!(zt_propagation & ZT_PROPAGATE_HEADERS))
@@ -233,6 +302,7 @@ int zt_sk_msg(struct sk_msg_md *msg)
 		return ZT_SK_PASS;
 	}
 	zt_format_traceparent(data, &ctx);
+	zt_msg_tuple(msg, &tuple);
 	/*
 	 * push_data left the message in three pieces, which TCP sends as separate segments;
 	 * a client without TCP_NODELAY then holds the tail until the peer's delayed ACK
@@ -240,7 +310,7 @@ int zt_sk_msg(struct sk_msg_md *msg)
 	 */
 	if (msg->size <= ZT_LINEARIZE_MAX)
 		bpf_msg_pull_data(msg, 0, msg->size, 0);
-	zt_emit_inject(msg, &ctx);
+	zt_emit_inject(&tuple, &ctx);
 	zt_count(ZT_CNT_INJECTED);
 	return ZT_SK_PASS;
 }

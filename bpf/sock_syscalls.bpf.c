@@ -33,6 +33,56 @@ static __always_inline __u8 zt_sys_dir(__u8 sys)
 	}
 }
 
+/* Where the data of an egress syscall starts in user memory (0: not a data syscall). */
+static __always_inline __u64 zt_first_data(__u8 sys, __u64 buf)
+{
+	struct user_msghdr msg;
+	struct iovec iov;
+
+	switch (sys) {
+	case ZT_SYS_WRITE:
+	case ZT_SYS_SENDTO:
+		return buf;
+	case ZT_SYS_SENDMSG:
+		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)buf))
+			return 0;
+		buf = (__u64)msg.msg_iov;
+		/* fallthrough */
+	case ZT_SYS_WRITEV:
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)buf))
+			return 0;
+		return (__u64)iov.iov_base;
+	}
+	return 0;
+}
+
+/*
+ * TCP option path: a traced client starts writing a request on a socket that does not get
+ * a header. Its context must be in place before the syscall sends the first segment.
+ */
+static __noinline void zt_tcp_tx_prepare(__u64 fd, __u64 data)
+{
+	struct zt_conn_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = (__u32)fd };
+	struct zt_conn_info *ci = bpf_map_lookup_elem(&zt_conns, &key);
+	struct zt_trace_ctx ctx;
+	__u8 head[8] = {}, *paths;
+	__u64 cookie;
+
+	if (!data || !ci || ci->role != ZT_ROLE_CLIENT || !ci->cookie)
+		return;
+	cookie = ci->cookie;
+	paths = bpf_map_lookup_elem(&zt_sock_paths, &cookie);
+	if (!paths || !(*paths & ZT_PATH_TCP) || (*paths & ZT_PATH_HEADERS))
+		return;
+	if (bpf_probe_read_user(head, sizeof(head), (void *)data) ||
+	    !zt_is_request_start(head, sizeof(head)))
+		return;
+	zt_client_ctx(&ctx);
+	bpf_map_update_elem(&zt_tx_ctx, &cookie, &ctx, BPF_ANY);
+	zt_emit_inject(&ci->tuple, &ctx);
+	zt_count(ZT_CNT_TCP_OPT_SENT);
+}
+
 static __always_inline int zt_enter(__u8 sys, __u64 fd, __u64 buf, __u64 cnt)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -40,6 +90,8 @@ static __always_inline int zt_enter(__u8 sys, __u64 fd, __u64 buf, __u64 cnt)
 
 	if (!zt_pid_candidate(id >> 32))
 		return 0;
+	if (zt_propagation & ZT_PROPAGATE_TCP && zt_sys_dir(sys) == ZT_DIR_EGRESS)
+		zt_tcp_tx_prepare(fd, zt_first_data(sys, buf));
 	args.fd = fd;
 	args.buf = buf;
 	args.cnt = cnt;
@@ -108,8 +160,10 @@ static long zt_tp_search_byte(__u32 i, void *arg)
  * when it has one) and make it the thread's current request, so outgoing requests the
  * thread writes (sk_msg) become its children.
  */
-static __noinline void zt_server_request(struct zt_scratch_buf *sb, __u32 n, __u64 pid_tgid)
+static __noinline void zt_server_request(struct zt_scratch_buf *sb, __u32 n, __u64 pid_tgid,
+					 __u64 cookie)
 {
+	struct zt_trace_ctx *rx;
 	struct zt_tp_search search = { .sb = sb, .len = n };
 	struct zt_trace_ctx *ctx = &sb->ev.ctx;
 	bool found = false;
@@ -122,6 +176,14 @@ static __noinline void zt_server_request(struct zt_scratch_buf *sb, __u32 n, __u
 		p += *p == ' ';
 		p += *p == ' ';
 		found = zt_parse_traceparent(p, ctx);
+	}
+	/* No header: the client may have sent its context in a TCP option. */
+	rx = !found && cookie ? bpf_map_lookup_elem(&zt_rx_ctx, &cookie) : NULL;
+	if (rx) {
+		*ctx = *rx;
+		bpf_map_delete_elem(&zt_rx_ctx, &cookie);
+		zt_count(ZT_CNT_TCP_OPT_RECV);
+		found = true;
 	}
 	if (!found) {
 		__builtin_memset(ctx, 0, sizeof(*ctx));
@@ -184,7 +246,7 @@ __noinline int zt_emit_chunk(__u64 fd, __u64 ubuf, __u32 len, __u32 sys_flags, _
 	sb->ev.syscall = sys;
 	if (zt_propagation && n >= 8) {
 		if (dir == ZT_DIR_INGRESS && zt_is_request_start(sb->data, n)) {
-			zt_server_request(sb, n, id);
+			zt_server_request(sb, n, id, ci->cookie);
 			sb->ev.flags |= ZT_DF_SERVER_CTX;
 		} else if (dir == ZT_DIR_EGRESS && zt_is_method(sb->data, "HTTP/1.", 7)) {
 			/* The thread answers its request: later writes are not its children. */

@@ -101,4 +101,42 @@ static __always_inline void zt_format_traceparent(__u8 *out, const struct zt_tra
 	__builtin_memcpy(out + 65, "-01\r\n", 5);
 }
 
+/* IDs of a client request: a child of the thread's server request, or a new trace. */
+static __always_inline void zt_client_ctx(struct zt_trace_ctx *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct zt_trace_ctx *parent = bpf_map_lookup_elem(&zt_thread_ctx, &id);
+
+	__builtin_memset(ctx, 0, sizeof(*ctx));
+	if (parent) {
+		__builtin_memcpy(ctx->trace_id, parent->trace_id, 16);
+		__builtin_memcpy(ctx->parent_id, parent->span_id, 8);
+	} else {
+		zt_random_id(ctx->trace_id, 16);
+	}
+	zt_random_id(ctx->span_id, 8);
+}
+
+/* Tell userspace which IDs the next request on this connection carries. */
+static __always_inline void zt_emit_inject(const struct zt_tuple *tuple,
+					    const struct zt_trace_ctx *ctx)
+{
+	struct zt_inject_event *ev = bpf_ringbuf_reserve(&zt_events, sizeof(*ev), 0);
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!ev) {
+		zt_count(ZT_CNT_RB_FULL);
+		return;
+	}
+	__builtin_memset(&ev->hdr, 0, sizeof(ev->hdr));
+	ev->hdr.type = ZT_EV_INJECT;
+	ev->hdr.tgid = id >> 32;
+	ev->hdr.tid = (__u32)id;
+	ev->hdr.ts_enter = ev->hdr.ts_exit = bpf_ktime_get_ns();
+	ev->tuple = *tuple;
+	ev->ctx = *ctx;
+	bpf_ringbuf_submit(ev, zt_rb_flags());
+	zt_count(ZT_CNT_EVENTS);
+}
+
 #endif

@@ -80,6 +80,9 @@ enum zt_counter {
 	ZT_CNT_SKIP_PRESENT,	/* sk_msg: request already carries traceparent */
 	ZT_CNT_SKIP_PUSH,	/* sk_msg: bpf_msg_push_data/pull_data failed */
 	ZT_CNT_FIONREAD_OFF,	/* sockets taken off the header path after ioctl(FIONREAD) */
+	ZT_CNT_TCP_OPT_SENT,	/* requests whose context rides in a TCP option */
+	ZT_CNT_TCP_OPT_RECV,	/* server requests that continued a context from a TCP option */
+	ZT_CNT_TCP_OPT_NOROOM,	/* segments without room for the option (context not sent) */
 	ZT_CNT__COUNT
 };
 
@@ -156,6 +159,10 @@ struct zt_inject_event {
 };
 
 /* ZT_EV_FIONREAD: hdr.conn_id carries the socket cookie (the sockhash key). */
+
+/* Paths one traced client socket uses (value of the zt_sock_paths map). */
+#define ZT_PATH_HEADERS 1
+#define ZT_PATH_TCP 2
 
 /* Propagation mechanisms (--propagation), bits of zt_propagation. */
 #define ZT_PROPAGATE_HEADERS 0x1

@@ -104,7 +104,9 @@ static void select_programs(struct zerotrace_bpf *skel, enum zt_hook_kind hook,
 			keep = propagation && tracepoint_exists(sec);
 		else if (strncmp(sec, "tracepoint/syscalls/", 20) == 0)
 			keep = hook == ZT_HOOK_TRACEPOINT && tracepoint_exists(sec);
-		else if (strcmp(sec, "sockops") == 0 || strcmp(sec, "sk_msg") == 0)
+		else if (strcmp(sec, "sockops") == 0)
+			keep = propagation != 0;
+		else if (strcmp(sec, "sk_msg") == 0)
 			keep = propagation & ZT_PROPAGATE_HEADERS;
 		else if (strcmp(sec, "raw_tracepoint/sys_enter") == 0 ||
 			 strcmp(sec, "raw_tracepoint/sys_exit") == 0)
@@ -122,17 +124,16 @@ static uint8_t choose_propagation(uint8_t wanted)
 {
 	struct zt_features f;
 
-	if (wanted == ZT_PROPAGATE_TCP)
-		zt_warn("--propagation=tcp: TCP option propagation is not in this version; "
-			"spans are linked on this host only");
-	/* Not implemented yet: "all" means the header path today. */
-	wanted &= (uint8_t)~ZT_PROPAGATE_TCP;
-	if (!(wanted & ZT_PROPAGATE_HEADERS))
-		return wanted;
+	if (!wanted)
+		return 0;
 	zt_features_probe(&f);
-	if (!f.sockops || !f.sk_msg || !f.cgroup2_path[0]) {
-		zt_warn("header propagation unavailable (%s); spans are linked on this host only",
-			!f.cgroup2_path[0] ? "no cgroup v2 mount" : "no sockops/sk_msg");
+	if (!f.sockops || !f.cgroup2_path[0]) {
+		zt_warn("propagation unavailable (%s); spans are linked on this host only",
+			!f.cgroup2_path[0] ? "no cgroup v2 mount" : "no sockops");
+		return 0;
+	}
+	if ((wanted & ZT_PROPAGATE_HEADERS) && !f.sk_msg) {
+		zt_warn("header propagation unavailable (no sk_msg); using the TCP option only");
 		wanted &= (uint8_t)~ZT_PROPAGATE_HEADERS;
 	}
 	return wanted;
@@ -144,7 +145,7 @@ static int attach_propagation(struct zt_bpf *bpf)
 	struct zt_features f;
 	int cg, err;
 
-	if (!(bpf->propagation & ZT_PROPAGATE_HEADERS))
+	if (!bpf->propagation)
 		return 0;
 	zt_features_probe(&f);
 	cg = open(f.cgroup2_path, O_RDONLY | O_DIRECTORY);
@@ -159,6 +160,10 @@ static int attach_propagation(struct zt_bpf *bpf)
 		zt_err("cannot attach sockops to %s: %s", f.cgroup2_path, strerror(-err));
 		return err;
 	}
+	if (!(bpf->propagation & ZT_PROPAGATE_HEADERS)) {
+		zt_info("propagation: TCP header option via sockops on %s", f.cgroup2_path);
+		return 0;
+	}
 	if (bpf_prog_attach(bpf_program__fd(bpf->skel->progs.zt_sk_msg),
 			    bpf_map__fd(bpf->skel->maps.zt_sockhash), BPF_SK_MSG_VERDICT, 0)) {
 		err = -errno;
@@ -166,7 +171,8 @@ static int attach_propagation(struct zt_bpf *bpf)
 		return err;
 	}
 	bpf->sk_msg_attached = 1;
-	zt_info("propagation: traceparent headers via sockops on %s + sk_msg", f.cgroup2_path);
+	zt_info("propagation: traceparent headers (sk_msg)%s via sockops on %s",
+		bpf->propagation & ZT_PROPAGATE_TCP ? ", TCP header option" : "", f.cgroup2_path);
 	return 0;
 }
 
@@ -380,8 +386,17 @@ int zt_bpf_conn_off(struct zt_bpf *bpf, uint32_t tgid, uint32_t fd)
 
 int zt_bpf_unhash_socket(struct zt_bpf *bpf, uint64_t cookie)
 {
+	uint8_t paths;
+
 	if (bpf_map__delete_elem(bpf->skel->maps.zt_sockhash, &cookie, sizeof(cookie), 0))
 		return -errno;
+	/* Its next requests take the TCP option path, when that is on. */
+	if (bpf_map__lookup_elem(bpf->skel->maps.zt_sock_paths, &cookie, sizeof(cookie), &paths,
+				 sizeof(paths), 0) == 0) {
+		paths &= (uint8_t)~ZT_PATH_HEADERS;
+		bpf_map__update_elem(bpf->skel->maps.zt_sock_paths, &cookie, sizeof(cookie), &paths,
+				     sizeof(paths), BPF_EXIST);
+	}
 	return 0;
 }
 

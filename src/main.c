@@ -262,7 +262,7 @@ static int cmd_features(void)
 	printf("propagation: traceparent headers      %s\n",
 	       f.sockops && f.sk_msg && f.cgroup2_path[0] ? "yes (sockops + sk_msg)" : "no");
 	printf("propagation: TCP header option        %s\n",
-	       f.sockops ? "kernel yes; not in this version" : "no");
+	       f.sockops && f.cgroup2_path[0] ? "yes (sockops, experimental option 253)" : "no");
 	printf("chosen socket hooks                   %s\n",
 	       hook != ZT_HOOK_AUTO ? zt_hook_name(hook) : "none available");
 	printf("chosen process hooks                  raw_tp sched_process_{fork,exec,exit}\n");
@@ -382,6 +382,7 @@ static void print_summary(struct zt_bpf *bpf, struct zt_reader *reader, const ch
 		"zerotrace: events %llu, bytes %llu (captured %llu), connections %llu, spans %llu%s; "
 		"propagated %llu (not injected: not a request %llu, line %llu, head %llu, "
 		"had traceparent %llu, no room %llu; FIONREAD sockets %llu); "
+		"tcp option sent %llu, received %llu, no room %llu; "
 		"dropped: ringbuf %llu, read %llu, conn table %llu, iov %llu, gap bytes %llu, "
 		"unparseable %llu, malformed %llu\n",
 		(unsigned long long)rs.events, (unsigned long long)rs.bytes,
@@ -390,6 +391,8 @@ static void print_summary(struct zt_bpf *bpf, struct zt_reader *reader, const ch
 		(unsigned long long)cnt[ZT_CNT_SKIP_NOT_REQUEST], (unsigned long long)cnt[ZT_CNT_SKIP_LINE],
 		(unsigned long long)cnt[ZT_CNT_SKIP_HEAD], (unsigned long long)cnt[ZT_CNT_SKIP_PRESENT],
 		(unsigned long long)cnt[ZT_CNT_SKIP_PUSH], (unsigned long long)rs.unhashed,
+		(unsigned long long)cnt[ZT_CNT_TCP_OPT_SENT], (unsigned long long)cnt[ZT_CNT_TCP_OPT_RECV],
+		(unsigned long long)cnt[ZT_CNT_TCP_OPT_NOROOM],
 		(unsigned long long)cnt[ZT_CNT_RB_FULL],
 		(unsigned long long)cnt[ZT_CNT_READ_FAIL], (unsigned long long)cnt[ZT_CNT_CONN_FULL],
 		(unsigned long long)cnt[ZT_CNT_IOV_TRUNC], (unsigned long long)cs.gap_bytes,

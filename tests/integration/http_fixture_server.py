@@ -76,4 +76,6 @@ class Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
-    ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+    # An address may follow the port (a test's own network namespace listens on all).
+    addr = sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1"
+    ThreadingHTTPServer((addr, int(sys.argv[1])), Handler).serve_forever()

@@ -253,3 +253,47 @@ def test_expect_100_continue_body_intact():
     cli = only(spans, CLIENT)
     assert m and len(cli) == 1 and (m.group(1), m.group(2)) == (cli[0]["trace_id"], cli[0]["span_id"])
     assert cli[0]["attrs"]["http.response.status_code"] == 201, describe(spans)
+
+
+def test_tcp_option_across_network_namespaces():
+    """Header path off: the context crosses a veth pair between two namespaces in a TCP
+    option written by the client's sockops and read by the server's."""
+    tag = "zt%d" % (os.getpid() % 100000)
+    ns_c, ns_s = tag + "c", tag + "s"
+    run = lambda *a: subprocess.run(list(a), check=True, capture_output=True)
+    server = None
+    try:
+        run("ip", "netns", "add", ns_c)
+        run("ip", "netns", "add", ns_s)
+        run("ip", "link", "add", tag + "a", "netns", ns_c, "type", "veth", "peer", "name",
+            tag + "b", "netns", ns_s)
+        run("ip", "-n", ns_c, "addr", "add", "10.211.0.1/24", "dev", tag + "a")
+        run("ip", "-n", ns_s, "addr", "add", "10.211.0.2/24", "dev", tag + "b")
+        for ns, dev in ((ns_c, tag + "a"), (ns_s, tag + "b")):
+            run("ip", "-n", ns, "link", "set", dev, "up")
+            run("ip", "-n", ns, "link", "set", "lo", "up")
+        server = Proc(["ip", "netns", "exec", ns_s, "python3",
+                       os.path.join(HERE, "http_fixture_server.py"), "8080", "0.0.0.0"])
+        for _ in range(100):
+            if subprocess.run(["ip", "netns", "exec", ns_c, "curl", "-s", "-o", "/dev/null",
+                               "http://10.211.0.2:8080/"]).returncode == 0:
+                break
+        rc, agent, spans = run_traced(
+            ["ip", "netns", "exec", ns_c, "curl", "-s", "http://10.211.0.2:8080/headers",
+             "http://10.211.0.2:8080/headers"],
+            args=["-q", "--propagation", "tcp", "--pid", str(server.pid)])
+    finally:
+        if server:
+            server.stop()
+        for ns in (ns_c, ns_s):
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+    assert rc == 0, agent.stderr
+    assert agent.stdout == "--", "no header on the wire: %r" % agent.stdout
+    line = [l for l in agent.stderr.splitlines() if l.startswith("zerotrace: events")][-1]
+    sent, recv = map(int, re.search(r"tcp option sent (\d+), received (\d+)", line).groups())
+    assert sent == 2 and recv == 2, line
+    cli = sorted(only(spans, CLIENT), key=lambda s: s["start"])
+    srv = sorted(only(spans, SERVER), key=lambda s: s["start"])
+    assert len(cli) == 2 and len(srv) == 2, describe(spans)
+    for c, s in zip(cli, srv):
+        assert s["trace_id"] == c["trace_id"] and s["parent"] == c["span_id"], describe(spans)
