@@ -297,3 +297,44 @@ def test_tcp_option_across_network_namespaces():
     assert len(cli) == 2 and len(srv) == 2, describe(spans)
     for c, s in zip(cli, srv):
         assert s["trace_id"] == c["trace_id"] and s["parent"] == c["span_id"], describe(spans)
+
+
+def test_pthread_server_parents_are_exact_under_concurrency():
+    """Thread-per-request C server: every outgoing call is the child of the request its
+    thread is serving, with 50 requests in flight at once."""
+    exe = os.path.join(tmpdir_for_build(), "pthread_proxy")
+    subprocess.run(["cc", "-O2", "-pthread", "-o", exe, os.path.join(HERE, "pthread_proxy.c")],
+                   check=True)
+    down, port = free_port(), free_port()
+    backend = python_server(down, "http_fixture_server.py")
+    proxy = Proc([exe, str(port), str(down)])
+    wait_port(port)
+    agent = Agent(["--pid", str(proxy.pid), "--pid", str(backend.pid)])
+    try:
+        agent.wait_ready()
+        import concurrent.futures
+        with concurrent.futures.ThreadPoolExecutor(50) as pool:
+            codes = list(pool.map(lambda i: curl("-o", "/dev/null", "-w", "%{http_code}",
+                                                 "http://127.0.0.1:%d/r%d" % (port, i)).stdout,
+                                  range(200)))
+        assert codes == [b"200"] * 200, codes[:5]
+    finally:
+        agent.stop()
+        proxy.stop()
+        backend.stop()
+    spans = agent.spans()
+    by_parent = collections.defaultdict(list)
+    for s in spans:
+        by_parent[s["parent"]].append(s)
+    good = 0
+    for srv in [s for s in spans if s["kind"] == SERVER and s["attrs"].get("server.port") == port]:
+        kids = [k for k in by_parent[srv["span_id"]] if k["kind"] == CLIENT]
+        leaf = [l for k in kids for l in by_parent[k["span_id"]] if l["kind"] == SERVER]
+        good += (len(kids) == 1 and len(leaf) == 1 and kids[0]["trace_id"] == srv["trace_id"] ==
+                 leaf[0]["trace_id"] and leaf[0]["attrs"]["url.path"] == "/leaf")
+    assert good == 200, "%d/200 chains exact\n%s" % (good, describe(spans[:30]))
+
+
+def tmpdir_for_build():
+    import tempfile
+    return tempfile.mkdtemp(prefix="zt-build-")
