@@ -40,6 +40,7 @@ const volatile __u8 zt_propagation __weak = 0;
 /* Syscall numbers for the raw_tp fallback dispatcher (arch-specific, from userspace). */
 const volatile __s32 zt_nr[ZT_SYS__COUNT] __weak = {};
 const volatile __s32 zt_nr_accept4 __weak = -1;
+const volatile __s32 zt_nr_ioctl __weak = -1;
 
 /* zt_pids: traced processes (tgid → ZT_PID_* flags). */
 struct {

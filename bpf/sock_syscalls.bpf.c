@@ -444,13 +444,19 @@ static __always_inline int zt_nr_to_sys(long nr)
 	return -1;
 }
 
+static __always_inline int zt_ioctl(__u64 fd, __u64 cmd);
+
 SEC("raw_tracepoint/sys_enter")
 int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	int sys = zt_nr_to_sys((long)ctx->args[1]);
+	long nr = (long)ctx->args[1];
+	int sys = zt_nr_to_sys(nr);
 	__u64 a0, a1, a2;
 
+	/* Kernels without syscall tracepoints still need the FIONREAD watch. */
+	if (nr == zt_nr_ioctl)
+		return zt_ioctl(PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs));
 	if (sys < 0)
 		return 0;
 	a0 = PT_REGS_PARM1_CORE_SYSCALL(regs);

@@ -63,6 +63,7 @@ static void set_syscall_numbers(struct zerotrace_bpf *skel)
 	for (int i = 0; i < ZT_SYS__COUNT; i++)
 		skel->rodata->zt_nr[i] = nr[i];
 	skel->rodata->zt_nr_accept4 = SYS_accept4;
+	skel->rodata->zt_nr_ioctl = SYS_ioctl;
 }
 
 static bool tracepoint_exists(const char *sec)
