@@ -28,11 +28,24 @@ echo "== nginx + wrk: untraced vs traced"
 : > "$TMP/nginx.sum"
 ZT_BENCH_SUMMARY="$TMP/nginx.sum" sh "$HERE/nginx_wrk.sh" "$BUILD" || { echo "run.sh: nginx_wrk.sh failed" >&2; rc=1; }
 
+echo
+echo "== nginx reverse proxy + wrk: propagation none vs all"
+: > "$TMP/proxy.sum"
+ZT_BENCH_SUMMARY="$TMP/proxy.sum" sh "$HERE/nginx_proxy.sh" "$BUILD" || { echo "run.sh: nginx_proxy.sh failed" >&2; rc=1; }
+
+echo
+echo "== chain accuracy: requests through traced services that form one connected trace"
+: > "$TMP/chain.sum"
+ZT_BENCH_SUMMARY="$TMP/chain.sum" timeout -k 30 1200 python3 "$HERE/chain_accuracy.py" "$BUILD" ||
+	{ echo "run.sh: chain_accuracy.py failed" >&2; rc=1; }
+
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 echo
 echo "zerotrace benchmarks"
 echo "  machine: $(nproc) CPUs ($cpu), Linux $(uname -r), loopback; $(date -u +%Y-%m-%d)"
 grep -E '^(replay|parse|encode): [^ ]' "$TMP/replay.out" | sed 's/^/  /'
 sed 's/^/  /' "$TMP/nginx.sum"
+sed 's/^/  /' "$TMP/proxy.sum"
+sed 's/^/  /' "$TMP/chain.sum"
 echo "  (benchmarks took $(($(date +%s) - t0)) s)"
 exit $rc
