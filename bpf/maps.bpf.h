@@ -140,12 +140,19 @@ struct {
 	__type(value, __u8);
 } zt_connecting SEC(".maps") __weak;
 
-/* zt_thread_ctx: server request a thread is handling (pid_tgid → its kernel-made IDs). */
+/* The server request a thread is handling, and the connection it came on. */
+struct zt_thread_req {
+	struct zt_trace_ctx ctx;
+	__u32 fd;		/* its response on this descriptor ends it */
+	__u32 pad;
+};
+
+/* zt_thread_ctx: server request a thread is handling (pid_tgid → zt_thread_req). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
-	__type(value, struct zt_trace_ctx);
+	__type(value, struct zt_thread_req);
 } zt_thread_ctx SEC(".maps") __weak;
 
 /* zt_sock_paths: propagation paths of established client sockets (cookie → ZT_PATH_*). */

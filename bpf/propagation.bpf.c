@@ -158,7 +158,7 @@ int zt_sockops(struct bpf_sock_ops *ops)
 
 /* Copy of a request head's first ZT_TP_SCAN bytes, scanned by bpf_loop (per CPU). */
 struct zt_head_buf {
-	__u8 data[ZT_TP_SCAN + 16];	/* slack: a match may read 13 bytes past the last index */
+	__u8 data[ZT_TP_SCAN + 64];	/* slack: a match reads up to 58 bytes past its index */
 };
 
 struct {
@@ -174,6 +174,7 @@ struct zt_head_scan {
 	__u32 len;
 	__u32 eol;		/* offset after the request line's "\n"; 0 until found */
 	int verdict;		/* 1 head ends without traceparent, -1 traceparent present */
+	__u32 tp_at;		/* offset of the present header's name */
 };
 
 /* One byte of the scan; bpf_loop keeps the verifier's work independent of the window. */
@@ -204,6 +205,7 @@ static long zt_head_scan_byte(__u32 i, void *arg)
 	}
 	if (i + 13 <= s->len && zt_is_tp_name(p + 1)) {
 		s->verdict = -1;
+		s->tp_at = i + 1;
 		return 1;
 	}
 	return 0;
@@ -245,6 +247,45 @@ static __always_inline void zt_msg_tuple(struct sk_msg_md *msg, struct zt_tuple 
 	__builtin_memcpy(t->daddr, d6, 16);
 }
 
+/*
+ * A proxy forwards the traceparent it received, unchanged: the hop through it would vanish.
+ * When the header is exactly the one of the request this thread is serving, give it the
+ * proxy's client span as parent-id, in place (same length). Any other existing header (an
+ * SDK's own) is left alone. Returns true when the header was rewritten.
+ */
+static __always_inline bool zt_reparent_forwarded(struct sk_msg_md *msg, struct zt_head_scan *scan,
+						  struct zt_trace_ctx *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct zt_thread_req *req = bpf_map_lookup_elem(&zt_thread_ctx, &id);
+	struct zt_trace_ctx seen = {};
+	__u32 v = scan->tp_at + 12;
+	__u8 *data;
+
+	if (!req || v >= ZT_TP_SCAN)
+		return false;
+	v += scan->buf->data[v & (ZT_TP_SCAN - 1)] == ' ';
+	v += scan->buf->data[v & (ZT_TP_SCAN - 1)] == ' ';
+	if (v + 55 > scan->len || !zt_parse_traceparent(&scan->buf->data[v & (ZT_TP_SCAN - 1)], &seen))
+		return false;
+	for (int i = 0; i < 16; i++)
+		if (seen.trace_id[i] != req->ctx.trace_id[i] ||
+		    (i < 8 && seen.parent_id[i] != req->ctx.parent_id[i]))
+			return false;
+	zt_client_ctx(ctx);
+	v += 36;	/* "00-" + trace id + "-": the parent-id's 16 hex digits */
+	if (bpf_msg_pull_data(msg, v, v + 16, 0))
+		return false;
+	data = msg->data;
+	if (data + 16 > (__u8 *)msg->data_end)
+		return false;
+	for (int i = 0; i < 8; i++) {
+		data[2 * i] = zt_hex_digits[ctx->span_id[i] >> 4];
+		data[2 * i + 1] = zt_hex_digits[ctx->span_id[i] & 15];
+	}
+	return true;
+}
+
 SEC("sk_msg")
 int zt_sk_msg(struct sk_msg_md *msg)
 {
@@ -276,6 +317,14 @@ int zt_sk_msg(struct sk_msg_md *msg)
 	eol = scan.eol;
 	if (!eol || eol >= window) {
 		zt_count(ZT_CNT_SKIP_LINE);
+		return ZT_SK_PASS;
+	}
+	if (scan.verdict < 0 && zt_reparent_forwarded(msg, &scan, &ctx)) {
+		if (msg->size <= ZT_LINEARIZE_MAX)
+			bpf_msg_pull_data(msg, 0, msg->size, 0);
+		zt_msg_tuple(msg, &tuple);
+		zt_emit_inject(&tuple, &ctx);
+		zt_count(ZT_CNT_REPARENTED);
 		return ZT_SK_PASS;
 	}
 	if (scan.verdict <= 0) {

@@ -161,8 +161,9 @@ static long zt_tp_search_byte(__u32 i, void *arg)
  * thread writes (sk_msg) become its children.
  */
 static __noinline void zt_server_request(struct zt_scratch_buf *sb, __u32 n, __u64 pid_tgid,
-					 __u64 cookie)
+					 __u64 cookie, __u32 fd)
 {
+	struct zt_thread_req req = { .fd = fd };
 	struct zt_trace_ctx *rx;
 	struct zt_tp_search search = { .sb = sb, .len = n };
 	struct zt_trace_ctx *ctx = &sb->ev.ctx;
@@ -190,7 +191,8 @@ static __noinline void zt_server_request(struct zt_scratch_buf *sb, __u32 n, __u
 		zt_random_id(ctx->trace_id, 16);
 	}
 	zt_random_id(ctx->span_id, 8);
-	bpf_map_update_elem(&zt_thread_ctx, &pid_tgid, ctx, BPF_ANY);
+	req.ctx = *ctx;
+	bpf_map_update_elem(&zt_thread_ctx, &pid_tgid, &req, BPF_ANY);
 }
 
 /*
@@ -246,10 +248,14 @@ __noinline int zt_emit_chunk(__u64 fd, __u64 ubuf, __u32 len, __u32 sys_flags, _
 	sb->ev.syscall = sys;
 	if (zt_propagation && n >= 8) {
 		if (dir == ZT_DIR_INGRESS && zt_is_request_start(sb->data, n)) {
-			zt_server_request(sb, n, id, ci->cookie);
+			zt_server_request(sb, n, id, ci->cookie, (__u32)fd);
 			sb->ev.flags |= ZT_DF_SERVER_CTX;
 		} else if (dir == ZT_DIR_EGRESS && zt_is_method(sb->data, "HTTP/1.", 7)) {
-			/* The thread answers its request: later writes are not its children. */
+			/*
+			 * The thread answers a request: later writes are not its children. In an
+			 * event loop this may be another connection's answer; forgetting then
+			 * measured better (no parent) than keeping a context that is stale.
+			 */
 			bpf_map_delete_elem(&zt_thread_ctx, &id);
 		}
 	}

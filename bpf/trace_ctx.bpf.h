@@ -105,12 +105,12 @@ static __always_inline void zt_format_traceparent(__u8 *out, const struct zt_tra
 static __always_inline void zt_client_ctx(struct zt_trace_ctx *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct zt_trace_ctx *parent = bpf_map_lookup_elem(&zt_thread_ctx, &id);
+	struct zt_thread_req *parent = bpf_map_lookup_elem(&zt_thread_ctx, &id);
 
 	__builtin_memset(ctx, 0, sizeof(*ctx));
 	if (parent) {
-		__builtin_memcpy(ctx->trace_id, parent->trace_id, 16);
-		__builtin_memcpy(ctx->parent_id, parent->span_id, 8);
+		__builtin_memcpy(ctx->trace_id, parent->ctx.trace_id, 16);
+		__builtin_memcpy(ctx->parent_id, parent->ctx.span_id, 8);
 	} else {
 		zt_random_id(ctx->trace_id, 16);
 	}

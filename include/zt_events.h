@@ -80,6 +80,7 @@ enum zt_counter {
 	ZT_CNT_SKIP_PRESENT,	/* sk_msg: request already carries traceparent */
 	ZT_CNT_SKIP_PUSH,	/* sk_msg: bpf_msg_push_data/pull_data failed */
 	ZT_CNT_FIONREAD_OFF,	/* sockets taken off the header path after ioctl(FIONREAD) */
+	ZT_CNT_REPARENTED,	/* forwarded traceparent headers re-parented to the proxy's span */
 	ZT_CNT_TCP_OPT_SENT,	/* requests whose context rides in a TCP option */
 	ZT_CNT_TCP_OPT_RECV,	/* server requests that continued a context from a TCP option */
 	ZT_CNT_TCP_OPT_NOROOM,	/* segments without room for the option (context not sent) */

@@ -381,7 +381,8 @@ static void print_summary(struct zt_bpf *bpf, struct zt_reader *reader, const ch
 	fprintf(stderr,
 		"zerotrace: events %llu, bytes %llu (captured %llu), connections %llu, spans %llu%s; "
 		"propagated %llu (not injected: not a request %llu, line %llu, head %llu, "
-		"had traceparent %llu, no room %llu; FIONREAD sockets %llu); "
+		"had traceparent %llu, no room %llu; forwarded re-parented %llu; "
+		"FIONREAD sockets %llu); "
 		"tcp option sent %llu, received %llu, no room %llu; "
 		"dropped: ringbuf %llu, read %llu, conn table %llu, iov %llu, gap bytes %llu, "
 		"unparseable %llu, malformed %llu\n",
@@ -390,7 +391,8 @@ static void print_summary(struct zt_bpf *bpf, struct zt_reader *reader, const ch
 		(unsigned long long)ss.spans, exported, (unsigned long long)cnt[ZT_CNT_INJECTED],
 		(unsigned long long)cnt[ZT_CNT_SKIP_NOT_REQUEST], (unsigned long long)cnt[ZT_CNT_SKIP_LINE],
 		(unsigned long long)cnt[ZT_CNT_SKIP_HEAD], (unsigned long long)cnt[ZT_CNT_SKIP_PRESENT],
-		(unsigned long long)cnt[ZT_CNT_SKIP_PUSH], (unsigned long long)rs.unhashed,
+		(unsigned long long)cnt[ZT_CNT_SKIP_PUSH], (unsigned long long)cnt[ZT_CNT_REPARENTED],
+		(unsigned long long)rs.unhashed,
 		(unsigned long long)cnt[ZT_CNT_TCP_OPT_SENT], (unsigned long long)cnt[ZT_CNT_TCP_OPT_RECV],
 		(unsigned long long)cnt[ZT_CNT_TCP_OPT_NOROOM],
 		(unsigned long long)cnt[ZT_CNT_RB_FULL],

@@ -338,3 +338,32 @@ def test_pthread_server_parents_are_exact_under_concurrency():
 def tmpdir_for_build():
     import tempfile
     return tempfile.mkdtemp(prefix="zt-build-")
+
+
+def test_proxy_forwarding_traceparent_keeps_its_hop():
+    """nginx forwards the traceparent it received: the header it sends on is re-parented to
+    nginx's client span, so the chain is curl → nginx → nginx's call → backend."""
+    up = free_port()
+    backend = python_server(up, "http_fixture_server.py")
+    port = free_port()
+    nginx, _ = nginx_server(port, "location /api/ { proxy_pass http://127.0.0.1:%d/; "
+                                  "proxy_http_version 1.1; proxy_set_header Connection \"\"; }" % up)
+    try:
+        rc, agent, spans = run_traced(
+            ["curl", "-s", "http://127.0.0.1:%d/api/headers" % port],
+            args=["-q", "--pid", str(nginx.pid), "--pid", str(backend.pid)])
+    finally:
+        nginx.stop()
+        backend.stop()
+    assert rc == 0, agent.stderr
+    cli = only(spans, CLIENT, service="curl")
+    ngx_srv = only(spans, SERVER, service="nginx")
+    ngx_cli = only(spans, CLIENT, service="nginx")
+    be = [s for s in only(spans, SERVER) if s["service"] != "nginx"]
+    assert len(cli) == len(ngx_srv) == len(ngx_cli) == len(be) == 1, describe(spans)
+    assert ngx_srv[0]["parent"] == cli[0]["span_id"], describe(spans)
+    assert ngx_cli[0]["parent"] == ngx_srv[0]["span_id"], describe(spans)
+    assert be[0]["parent"] == ngx_cli[0]["span_id"], describe(spans)
+    assert len({s["trace_id"] for s in spans}) == 1, describe(spans)
+    # What the backend received is the header nginx forwarded, now naming nginx's span.
+    assert agent.stdout.strip() == "00-%s-%s-01" % (ngx_cli[0]["trace_id"], ngx_cli[0]["span_id"])
