@@ -65,6 +65,7 @@ struct zt_features {
 	bool ringbuf;
 	bool sockops;
 	bool sk_msg;
+	bool bpf_loop;			/* header scans in the kernel need it (5.17+) */
 	bool probe_write_user;		/* not locked down */
 	char lockdown[32];
 	char cgroup2_path[256];		/* "" when no cgroup v2 mount */

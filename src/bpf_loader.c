@@ -128,9 +128,11 @@ static uint8_t choose_propagation(uint8_t wanted)
 	if (!wanted)
 		return 0;
 	zt_features_probe(&f);
-	if (!f.sockops || !f.cgroup2_path[0]) {
+	if (!f.sockops || !f.cgroup2_path[0] || !f.bpf_loop) {
 		zt_warn("propagation unavailable (%s); spans are linked on this host only",
-			!f.cgroup2_path[0] ? "no cgroup v2 mount" : "no sockops");
+			!f.cgroup2_path[0] ? "no cgroup v2 mount" :
+			!f.sockops	   ? "no sockops" :
+					     "no bpf_loop helper (Linux 5.17+)");
 		return 0;
 	}
 	if ((wanted & ZT_PROPAGATE_HEADERS) && !f.sk_msg) {

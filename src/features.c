@@ -127,6 +127,7 @@ void zt_features_probe(struct zt_features *f)
 	f->ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
 	f->sockops = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SOCK_OPS, NULL) == 1;
 	f->sk_msg = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SK_MSG, NULL) == 1;
+	f->bpf_loop = libbpf_probe_bpf_helper(BPF_PROG_TYPE_SK_MSG, BPF_FUNC_loop, NULL) == 1;
 	read_lockdown(f);
 	/* Lockdown (integrity and up) removes the helper; libbpf's helper probe misses that. */
 	f->probe_write_user = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT,

@@ -260,9 +260,11 @@ static int cmd_features(void)
 	       f.probe_write_user ? "yes" : "no", f.lockdown);
 	printf("cgroup v2 mount                       %s\n", f.cgroup2_path[0] ? f.cgroup2_path : "none");
 	printf("propagation: traceparent headers      %s\n",
-	       f.sockops && f.sk_msg && f.cgroup2_path[0] ? "yes (sockops + sk_msg)" : "no");
+	       f.sockops && f.sk_msg && f.bpf_loop && f.cgroup2_path[0] ? "yes (sockops + sk_msg)" :
+									   "no");
 	printf("propagation: TCP header option        %s\n",
-	       f.sockops && f.cgroup2_path[0] ? "yes (sockops, experimental option 253)" : "no");
+	       f.sockops && f.bpf_loop && f.cgroup2_path[0] ? "yes (sockops, experimental option 253)" :
+							      "no");
 	printf("chosen socket hooks                   %s\n",
 	       hook != ZT_HOOK_AUTO ? zt_hook_name(hook) : "none available");
 	printf("chosen process hooks                  raw_tp sched_process_{fork,exec,exit}\n");
