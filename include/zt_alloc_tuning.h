@@ -3,6 +3,7 @@
 #define ZT_ALLOC_TUNING_H
 
 /* Call once at startup, before the first span. Tunes glibc only; a no-op with other libcs. */
+/* Call once start-up is done (BPF loaded): trims what it freed, then keeps the heap warm. */
 void zt_alloc_tuning(void);
 
 #endif

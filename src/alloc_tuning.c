@@ -20,6 +20,8 @@
 void zt_alloc_tuning(void)
 {
 #ifdef __GLIBC__
+	/* Start-up (libbpf parsing kernel BTF) freed several MiB that steady state never needs. */
+	malloc_trim(0);
 	mallopt(M_TRIM_THRESHOLD, ZT_TRIM_THRESHOLD);
 	mallopt(M_MMAP_THRESHOLD, ZT_MMAP_THRESHOLD);
 #endif

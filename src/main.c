@@ -448,6 +448,8 @@ static int run(struct options *o)
 		goto out;
 	if (zt_reader_new(&reader, bpf, &o->sel))
 		goto out;
+	/* After loading: the BTF parsing's memory goes back before the heap is kept warm. */
+	zt_alloc_tuning();
 	zt_selection_apply(&o->sel, bpf);
 	install_signals();
 	if (o->command) {
@@ -497,7 +499,6 @@ int main(int argc, char **argv)
 	struct options o = { .propagation = ZT_PROPAGATE_HEADERS | ZT_PROPAGATE_TCP };
 	int rc;
 
-	zt_alloc_tuning();
 	if (argc >= 2 && strcmp(argv[1], "features") == 0)
 		return cmd_features();
 	rc = parse_args(argc, argv, &o);
