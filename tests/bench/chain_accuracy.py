@@ -8,6 +8,7 @@ Topologies (all on 127.0.0.1, every service traced with --pid, the load generato
   python-threads  load -> A (scripts/demo/service.py) -> B (service.py)
   nginx-front     load -> nginx (proxy_pass, keepalive upstream) -> B (service.py)
   nginx-middle    load -> A (service.py) -> nginx (proxy_pass, keepalive upstream) -> B
+  node-front      load -> Node.js http event loop (tests/bench/node_proxy.js) -> B
 For each topology and each concurrency (1, 10, 50) fresh services and a fresh agent are
 started, N requests are sent (unique path per request: /r/<topology>-c<c>/<i>) over keep-alive
 connections from a thread pool, the agent is stopped and its OTLP/JSON spans are read.
@@ -54,10 +55,12 @@ from lib import (AGENT, CLIENT, SERVER, Agent, Proc, free_port, tmpdir,  # noqa:
 SERVICE_PY = os.path.join(ROOT, "scripts", "demo", "service.py")
 N = int(os.environ.get("ZT_CHAIN_REQUESTS", "1000"))
 CONCS = [int(c) for c in os.environ.get("ZT_CHAIN_CONC", "1 10 50").split()]
-KINDS = os.environ.get("ZT_CHAIN_KINDS", "python-threads nginx-front nginx-middle").split()
+KINDS = os.environ.get("ZT_CHAIN_KINDS",
+                       "python-threads nginx-front nginx-middle node-front").split()
 EXAMPLES = int(os.environ.get("ZT_CHAIN_EXAMPLES", "3"))
 SUMMARY = os.environ.get("ZT_BENCH_SUMMARY")
-TARGET = {"python-threads": 100.0, "nginx-front": 99.0, "nginx-middle": 99.0}
+TARGET = {"python-threads": 100.0, "nginx-front": 99.0, "nginx-middle": 99.0,
+          "node-front": 99.0}
 LOAD_DEADLINE = 180      # s for the N requests of one run
 REQ_TIMEOUT = 15         # s per request
 SLACK_NS = 1_000_000     # time containment slack
@@ -155,6 +158,13 @@ def start_topology(kind):
             n = free_port()
             procs.append(nginx_proxy(n, b))
             return procs, n, [("nginx", None), ("svcB", None)]
+        if kind == "node-front":
+            n = free_port()
+            env = dict(os.environ, OTEL_SERVICE_NAME="node")
+            procs.append(Proc(["node", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                    "node_proxy.js"), str(n), str(b)], env=env))
+            wait_port(n)
+            return procs, n, [("node", None), ("svcB", "/b")]
         if kind == "nginx-middle":
             n = free_port()
             procs.append(nginx_proxy(n, b))
