@@ -13,7 +13,8 @@ struct zt_sys_args {
 	__u64 cnt;		/* iovcnt / vlen */
 	__u64 ts;		/* entry time */
 	__u8 sys;		/* zt_syscall */
-	__u8 pad[7];
+	__u8 valid;		/* set at entry, cleared at exit */
+	__u8 pad[6];
 };
 
 /* Traced process selection: one of the --cgroup entries (a cgroup and its descendants). */
@@ -74,11 +75,12 @@ struct {
 	__type(value, struct zt_conn_info);
 } zt_conns SEC(".maps") __weak;
 
-/* zt_args: syscall arguments between entry and exit, per thread. */
+/* zt_args: syscall arguments between entry and exit, in the thread's own task storage
+ * (no hashing, no shared buckets: cheaper than a hash map on every syscall). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct zt_sys_args);
 } zt_args SEC(".maps") __weak;
 

@@ -60,19 +60,23 @@ static __always_inline __u64 zt_first_data(__u8 sys, __u64 buf)
  * TCP option path: a traced client starts writing a request on a socket that does not get
  * a header. Its context must be in place before the syscall sends the first segment.
  */
-static __noinline void zt_tcp_tx_prepare(__u64 fd, __u64 data)
+static __noinline void zt_tcp_tx_prepare(__u64 fd, __u8 sys, __u64 buf)
 {
 	struct zt_conn_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = (__u32)fd };
 	struct zt_conn_info *ci = bpf_map_lookup_elem(&zt_conns, &key);
 	struct zt_trace_ctx ctx;
 	__u8 head[8] = {}, *paths;
-	__u64 cookie;
+	__u64 cookie, data;
 
-	if (!data || !ci || ci->role != ZT_ROLE_CLIENT || !ci->cookie)
+	/* Cheap checks first: servers and header-path sockets never read user memory here. */
+	if (!ci || ci->role != ZT_ROLE_CLIENT || !ci->cookie)
 		return;
 	cookie = ci->cookie;
 	paths = bpf_map_lookup_elem(&zt_sock_paths, &cookie);
 	if (!paths || !(*paths & ZT_PATH_TCP) || (*paths & ZT_PATH_HEADERS))
+		return;
+	data = zt_first_data(sys, buf);
+	if (!data)
 		return;
 	if (bpf_probe_read_user(head, sizeof(head), (void *)data) ||
 	    !zt_is_request_start(head, sizeof(head)))
@@ -86,18 +90,22 @@ static __noinline void zt_tcp_tx_prepare(__u64 fd, __u64 data)
 static __always_inline int zt_enter(__u8 sys, __u64 fd, __u64 buf, __u64 cnt)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct zt_sys_args args = {};
+	struct zt_sys_args args = {}, *stash;
 
 	if (!zt_pid_candidate(id >> 32))
 		return 0;
 	if (zt_propagation & ZT_PROPAGATE_TCP && zt_sys_dir(sys) == ZT_DIR_EGRESS)
-		zt_tcp_tx_prepare(fd, zt_first_data(sys, buf));
+		zt_tcp_tx_prepare(fd, sys, buf);
 	args.fd = fd;
 	args.buf = buf;
 	args.cnt = cnt;
 	args.sys = sys;
 	args.ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&zt_args, &id, &args, BPF_ANY);
+	args.valid = 1;
+	stash = bpf_task_storage_get(&zt_args, bpf_get_current_task_btf(), 0,
+				     BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (stash)
+		*stash = args;
 	return 0;
 }
 
@@ -362,10 +370,11 @@ static __always_inline void zt_exit_data(const struct zt_sys_args *args, __u8 sy
 static __always_inline int zt_exit(long ret, int sys)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct zt_sys_args *args = bpf_map_lookup_elem(&zt_args, &id);
+	struct zt_sys_args *args = bpf_task_storage_get(&zt_args, bpf_get_current_task_btf(), 0, 0);
 
-	if (!args)
+	if (!args || !args->valid)
 		return 0;
+	args->valid = 0;
 	if (sys < 0)
 		sys = args->sys;
 	switch (sys) {
@@ -380,7 +389,6 @@ static __always_inline int zt_exit(long ret, int sys)
 	default:
 		zt_exit_data(args, sys, ret);
 	}
-	bpf_map_delete_elem(&zt_args, &id);
 	return 0;
 }
 
