@@ -1,11 +1,12 @@
 #!/bin/sh
-# zerotrace benchmarks: the userspace pipeline replayed without the kernel, then nginx under
-# wrk without and with the agent. Prints figures and a summary block to paste into a README;
+# zerotrace benchmarks: the userspace pipeline replayed without the kernel, nginx under wrk
+# without and with the agent, chain accuracy through proxies, and nginx proxy throughput with
+# propagation on and off. Prints figures and a summary block to paste into a README;
 # asserts nothing (the exit code is non-zero only when a benchmark could not run).
 #
 #   usage: sh tests/bench/run.sh BUILD_DIR      (make bench builds everything and runs this)
 #
-# About 3 minutes on 2 CPUs. Loopback only.
+# About 10 minutes on 2 CPUs. Loopback only.
 set -u
 
 BUILD=${1:?usage: run.sh BUILD_DIR}
