@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -38,6 +39,20 @@ def tmpdir():
     return tempfile.mkdtemp(prefix="zt-it-")
 
 
+# Every process group a test started and has not stopped: the runner kills what a failing
+# test left behind (tests/integration/runner.py calls reap_all after each test).
+LIVE = set()
+
+
+def reap_all():
+    for pgid in list(LIVE):
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        LIVE.discard(pgid)
+
+
 class Proc:
     """A background process in its own process group, killed (group) on stop()."""
 
@@ -46,8 +61,10 @@ class Proc:
         kw.setdefault("stderr", subprocess.DEVNULL)
         self.p = subprocess.Popen(args, start_new_session=True, **kw)
         self.pid = self.p.pid
+        LIVE.add(self.pid)
 
     def stop(self, sig=signal.SIGTERM, timeout=5):
+        LIVE.discard(self.pid)
         if self.p.poll() is None:
             try:
                 os.killpg(self.pid, sig)
@@ -71,6 +88,7 @@ class Agent:
         self.stderr_lines = []
         self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True, env=env, start_new_session=True)
+        LIVE.add(self.p.pid)
         self.ready = threading.Event()
         self.stdout_parts = []
         self.readers = [threading.Thread(target=self._read_stderr, daemon=True),
@@ -88,6 +106,7 @@ class Agent:
 
     def wait(self, timeout):
         """Wait for the agent to exit by itself; returns its exit code."""
+        LIVE.discard(self.p.pid)
         try:
             self.p.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -278,6 +297,17 @@ def http_exchange(sock, request):
     while len(body) < length:
         body += sock.recv(65536)
     return head.split(b"\r\n")[0], body
+
+
+def otlp_receiver(port, out, *extra):
+    """tests/integration/otlp_receiver.py on port, one JSON object per received span in out."""
+    p = subprocess.Popen([sys.executable, os.path.join(HERE, "otlp_receiver.py"), "--port",
+                          str(port), "--out", out] + list(extra),
+                         stdout=subprocess.PIPE, text=True, start_new_session=True)
+    LIVE.add(p.pid)
+    line = p.stdout.readline()
+    assert line.startswith("listening"), line
+    return p
 
 
 def tcp_server(port, stop, reply, read_all=False):

@@ -7,7 +7,7 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import Skip  # noqa: E402
+from lib import Skip, reap_all  # noqa: E402
 
 
 def main():
@@ -25,7 +25,10 @@ def main():
                 continue
             t0 = time.time()
             try:
-                getattr(mod, name)()
+                try:
+                    getattr(mod, name)()
+                finally:
+                    reap_all()
             except Skip as e:
                 skipped += 1
                 print("SKIP %s: %s" % (full, e), flush=True)

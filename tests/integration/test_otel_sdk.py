@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 
+from lib import otlp_receiver as receiver
 from lib import (CLIENT, HERE, SERVER, Agent, Proc, Skip, describe, curl, free_port, only,
                  python_server, run_traced, tmpdir)
 
@@ -62,15 +63,6 @@ def _find_sdk():
     if r.returncode != 0:
         return "npm ci failed (rc %d): %s" % (r.returncode, r.stderr.strip()[-500:])
     return None
-
-
-def receiver(port, out):
-    p = subprocess.Popen([sys.executable, os.path.join(HERE, "otlp_receiver.py"), "--port",
-                          str(port), "--out", out],
-                         stdout=subprocess.PIPE, text=True, start_new_session=True)
-    line = p.stdout.readline()
-    assert line.startswith("listening"), line
-    return p
 
 
 def stop_receiver(p):

@@ -5,17 +5,9 @@ import subprocess
 import sys
 import time
 
+from lib import otlp_receiver as receiver
 from lib import (CLIENT, SERVER, HERE, Agent, Proc, curl, describe, free_port, only,
                  python_server, tmpdir)
-
-
-def receiver(port, out, *extra):
-    p = subprocess.Popen([sys.executable, os.path.join(HERE, "otlp_receiver.py"), "--port",
-                          str(port), "--out", out] + list(extra),
-                         stdout=subprocess.PIPE, text=True, start_new_session=True)
-    line = p.stdout.readline()
-    assert line.startswith("listening"), line
-    return p
 
 
 def received(out):
