@@ -393,13 +393,13 @@ int zt_bpf_unhash_socket(struct zt_bpf *bpf, uint64_t cookie)
 
 	if (bpf_map__delete_elem(bpf->skel->maps.zt_sockhash, &cookie, sizeof(cookie), 0))
 		return -errno;
-	/* Its next requests take the TCP option path, when that is on. */
-	if (bpf_map__lookup_elem(bpf->skel->maps.zt_sock_paths, &cookie, sizeof(cookie), &paths,
-				 sizeof(paths), 0) == 0) {
-		paths &= (uint8_t)~ZT_PATH_HEADERS;
-		bpf_map__update_elem(bpf->skel->maps.zt_sock_paths, &cookie, sizeof(cookie), &paths,
-				     sizeof(paths), BPF_EXIST);
-	}
+	/*
+	 * This socket propagates no more (its option callbacks were never switched on); the
+	 * process's later connections take the TCP option path when that is on.
+	 */
+	paths = 0;
+	bpf_map__update_elem(bpf->skel->maps.zt_sock_paths, &cookie, sizeof(cookie), &paths,
+			     sizeof(paths), BPF_EXIST);
 	return 0;
 }
 
