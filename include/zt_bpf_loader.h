@@ -70,6 +70,7 @@ struct zt_features {
 	char lockdown[32];
 	char cgroup2_path[256];		/* "" when no cgroup v2 mount */
 };
+/* Probed once per process (loads vmlinux BTF and test programs); later calls copy it. */
 void zt_features_probe(struct zt_features *f);
 /* Prefix of syscall function symbols on this architecture ("__x64_sys_"). */
 const char *zt_syscall_prefix(void);

@@ -115,7 +115,7 @@ static void find_cgroup2(struct zt_features *f)
 	fclose(fp);
 }
 
-void zt_features_probe(struct zt_features *f)
+static void features_probe_now(struct zt_features *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->btf = path_exists("/sys/kernel/btf/vmlinux");
@@ -135,4 +135,17 @@ void zt_features_probe(struct zt_features *f)
 			      strcmp(f->lockdown, "integrity") != 0 &&
 			      strcmp(f->lockdown, "confidentiality") != 0;
 	find_cgroup2(f);
+}
+
+/* Start-up asks several times (hooks, propagation, cgroups); the kernel is probed once. */
+void zt_features_probe(struct zt_features *f)
+{
+	static struct zt_features cached;
+	static bool probed;
+
+	if (!probed) {
+		features_probe_now(&cached);
+		probed = true;
+	}
+	*f = cached;
 }
