@@ -169,11 +169,6 @@ stop_agent() {
 	grep -E 'warning|error' "$D/agent.err" | sed 's/^/nginx_proxy:   agent said: /' || true
 }
 
-# "busy total" jiffies of the whole host (all CPUs).
-host_ticks() {
-	awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
-}
-
 # utime + stime of the agent, in clock ticks.
 agent_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$AGENT_PID/stat" 2>/dev/null || echo 0
@@ -257,10 +252,7 @@ one_run() {
 }
 
 # Other load on the host skews every figure below: say so.
-ht=$(host_ticks)
-sleep 1
-ht2=$(host_ticks)
-IDLE_BUSY=$(awk -v b="$((${ht2% *} - ${ht% *}))" -v t="$((${ht2#* } - ${ht#* }))" 'BEGIN { printf "%.0f", (t > 0 ? 100 * b / t : 0) }')
+IDLE_BUSY=$(host_busy_over_1s)
 if [ "$IDLE_BUSY" -gt 10 ]; then
 	say "WARNING: host already ${IDLE_BUSY}% busy before the benchmark (other load): figures are unreliable"
 else
@@ -275,12 +267,6 @@ while [ "$r" -le "$ROUNDS" ]; do
 	done
 	r=$((r + 1))
 done
-
-# median COLUMN MODE
-median() {
-	awk -v m="$2" -v c="$1" '$1 == m { print $c }' "$RES" | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 B_RPS=$(median 2 base)
 N_RPS=$(median 2 none)

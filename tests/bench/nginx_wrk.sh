@@ -163,11 +163,6 @@ nginx_ticks() {
 	echo "$t"
 }
 
-# "busy total" jiffies of the whole host (all CPUs).
-host_ticks() {
-	awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
-}
-
 # ---- wrk ----
 
 # to_ms VALUE: wrk latency ("625.00us", "1.05ms", "1.20s") in ms.
@@ -266,10 +261,7 @@ saturated() {
 }
 
 # Other load on the host skews every figure below: say so.
-ht=$(host_ticks)
-sleep 1
-ht2=$(host_ticks)
-IDLE_BUSY=$(awk -v b="$((${ht2% *} - ${ht% *}))" -v t="$((${ht2#* } - ${ht#* }))" 'BEGIN { printf "%.0f", (t > 0 ? 100 * b / t : 0) }')
+IDLE_BUSY=$(host_busy_over_1s)
 if [ "$IDLE_BUSY" -gt 10 ]; then
 	say "WARNING: host already ${IDLE_BUSY}% busy before the benchmark (other load): figures are unreliable"
 else
@@ -286,12 +278,6 @@ while [ "$r" -le "$ROUNDS" ]; do
 	done
 	r=$((r + 1))
 done
-
-# median COLUMN MODE
-median() {
-	awk -v m="$2" -v c="$1" '$1 == m { print $c }' "$RES" | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 B_RPS=$(median 2 base)
 echo "nginx_wrk: medians of $ROUNDS rounds (wrk -t2 -c50 -d${DUR}s, nginx 1 worker, GET /echo, $(nproc) CPUs shared by wrk, nginx and the agent):"
