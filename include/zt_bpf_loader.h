@@ -36,15 +36,9 @@ struct zt_bpf;
 /* Returns 0 or a negative errno, after a one-line error naming what is missing. */
 int zt_bpf_start(struct zt_bpf **out, const struct zt_bpf_config *cfg);
 void zt_bpf_stop(struct zt_bpf *bpf);
-/* Propagation mechanisms actually in force (ZT_PROPAGATE_*). */
-uint8_t zt_bpf_propagation(const struct zt_bpf *bpf);
-/* The hook family in use. */
-enum zt_hook_kind zt_bpf_hook(const struct zt_bpf *bpf);
 const char *zt_hook_name(enum zt_hook_kind kind);
 
 int zt_bpf_trace_pid(struct zt_bpf *bpf, uint32_t tgid, bool follow_children);
-bool zt_bpf_pid_traced(struct zt_bpf *bpf, uint32_t tgid);
-int zt_bpf_untrace_pid(struct zt_bpf *bpf, uint32_t tgid);
 /* Stop kernel events for a connection (userspace gave up on it). */
 int zt_bpf_conn_off(struct zt_bpf *bpf, uint32_t tgid, uint32_t fd);
 /* Take a socket off the header path (after it was seen polled with FIONREAD). */

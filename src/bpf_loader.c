@@ -338,37 +338,12 @@ void zt_bpf_stop(struct zt_bpf *bpf)
 	free(bpf);
 }
 
-uint8_t zt_bpf_propagation(const struct zt_bpf *bpf)
-{
-	return bpf->propagation;
-}
-
-enum zt_hook_kind zt_bpf_hook(const struct zt_bpf *bpf)
-{
-	return bpf->hook;
-}
-
 int zt_bpf_trace_pid(struct zt_bpf *bpf, uint32_t tgid, bool follow_children)
 {
 	uint8_t flags = ZT_PID_TRACED | (follow_children ? ZT_PID_FOLLOW_CHILDREN : 0);
 
 	if (bpf_map__update_elem(bpf->skel->maps.zt_pids, &tgid, sizeof(tgid), &flags,
 				 sizeof(flags), BPF_ANY))
-		return -errno;
-	return 0;
-}
-
-bool zt_bpf_pid_traced(struct zt_bpf *bpf, uint32_t tgid)
-{
-	uint8_t flags;
-
-	return bpf_map__lookup_elem(bpf->skel->maps.zt_pids, &tgid, sizeof(tgid), &flags,
-				    sizeof(flags), 0) == 0;
-}
-
-int zt_bpf_untrace_pid(struct zt_bpf *bpf, uint32_t tgid)
-{
-	if (bpf_map__delete_elem(bpf->skel->maps.zt_pids, &tgid, sizeof(tgid), 0))
 		return -errno;
 	return 0;
 }
