@@ -27,6 +27,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_HARNESS := tests/fuzz/l7_harness.c tests/fuzz/l7_harness.h
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 HDRS      := $(wildcard include/*.h src/*.h src/proto/*.h src/export/*.h)
 
@@ -79,16 +80,17 @@ $(BUILD)/libzt.a: $(LIB_OBJS)
 $(BUILD)/zerotrace: $(BUILD)/obj/src/main.o $(BUILD)/libzt.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libzt.a $(HDRS) $(PROTO_H)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libzt.a $(HDRS) $(PROTO_H) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libzt.a $(LDLIBS) -lcmocka
 
 # Fuzz targets: the parsers and their helpers, built with libFuzzer + ASan + UBSan.
 FUZZ_LIB_SRCS := $(wildcard src/proto/*.c) src/span.c src/log.c
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(HDRS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_HARNESS) $(FUZZ_LIB_SRCS) $(HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-D_GNU_SOURCE -Iinclude -o $@ $< $(FUZZ_LIB_SRCS) -lpthread
+		-D_GNU_SOURCE -Iinclude -Itests/fuzz -o $@ $< tests/fuzz/l7_harness.c \
+		$(FUZZ_LIB_SRCS) -lpthread
 
 unit: deps $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)

@@ -14,6 +14,9 @@ enum zt_l7_proto {
 	ZT_L7_UNKNOWN = 0,
 	ZT_L7_HTTP1 = 1,
 	ZT_L7_HTTP2 = 2,
+	ZT_L7_PGSQL = 3,
+	ZT_L7_MYSQL = 4,
+	ZT_L7_REDIS = 5,
 };
 
 /* Direction from the traced process's side; same values as enum zt_direction. */
@@ -35,6 +38,12 @@ struct zt_chunk_meta {
 #define ZT_L7_UA_MAX 256
 #define ZT_L7_TRACEPARENT_MAX 64
 #define ZT_L7_TRACESTATE_MAX 512
+#define ZT_L7_GRPC_MESSAGE_MAX 256
+#define ZT_L7_DB_NAMESPACE_MAX 128
+#define ZT_L7_DB_QUERY_MAX 4096
+#define ZT_L7_DB_OPERATION_MAX 32
+#define ZT_L7_DB_STATUS_MAX 16
+#define ZT_L7_DB_ERROR_MAX 256
 
 /*
  * One request and its response. Owned by the parser and valid only during the sink
@@ -62,6 +71,27 @@ struct zt_l7_record {
 	char tracestate[ZT_L7_TRACESTATE_MAX];
 	char version[8];	/* "1.0", "1.1", "2" */
 	int status;		/* response status code; 0 without response */
+	/* HTTP/2 and gRPC */
+	bool grpc;		/* content-type application/grpc* */
+	bool h2_reset;		/* stream ended by RST_STREAM or GOAWAY, or connection closed */
+	bool headers_partial;	/* HPACK state unknown (seen from the middle): fields may be missing */
+	int grpc_status;	/* grpc-status from trailers or Trailers-Only; -1 when none */
+	char grpc_message[ZT_L7_GRPC_MESSAGE_MAX];	/* grpc-message, percent-decoded */
+	uint32_t h2_error;	/* RST_STREAM / GOAWAY error code, 0 none */
+	uint32_t req_messages;	/* gRPC length-prefixed messages sent by the client */
+	uint32_t resp_messages;	/* ... and by the server */
+	/* Databases (client side). Text as the protocol carried it: sanitising is the span side's job. */
+	bool db_query_truncated;
+	bool db_failed;		/* the server answered with an error */
+	char db_namespace[ZT_L7_DB_NAMESPACE_MAX];	/* database (PG/MySQL) or index (Redis) */
+	char db_query[ZT_L7_DB_QUERY_MAX];	/* SQL text; Redis: command and arguments */
+	char db_operation[ZT_L7_DB_OPERATION_MAX];	/* when the protocol names it (Redis command,
+							   MySQL COM_PING → "PING"); else "" */
+	char db_status[ZT_L7_DB_STATUS_MAX];	/* SQLSTATE, MySQL error number, Redis error prefix */
+	char db_sqlstate[8];	/* MySQL: SQLSTATE of an ERR packet (PostgreSQL has it in db_status) */
+	char db_error[ZT_L7_DB_ERROR_MAX];	/* server's error message */
+	int64_t db_rows;	/* rows returned or affected; -1 unknown */
+	uint32_t db_args;	/* Redis: argument count after the command name */
 };
 
 struct zt_l7_sink {
@@ -84,8 +114,16 @@ struct zt_l7_stats {
 	uint64_t resyncs;	/* gaps recovered by finding the next message start */
 	uint64_t heads_too_large;	/* header blocks over the parser's limit */
 	uint64_t unanswered;	/* requests flushed without a response at close */
+	uint64_t encrypted;	/* connections that switched to TLS: no more parsing */
+	uint64_t partial_state;	/* records made without the connection's earlier state
+				   (HPACK table, prepared statement text) */
 };
 extern struct zt_l7_stats zt_l7_stats;
+
+/* Reset a record for a new request: scalars zeroed, strings empty, grpc_status and db_rows -1. */
+void zt_l7_record_clear(struct zt_l7_record *r, uint8_t proto, uint8_t req_dir);
+/* Copy at most cap-1 bytes of s[0..n) into dst and terminate it; true when it was cut. */
+bool zt_l7_copy_str(char *dst, size_t cap, const void *s, size_t n);
 
 /* Result of zt_parser_ops.detect. */
 enum zt_detect {
@@ -113,5 +151,9 @@ struct zt_parser_ops {
 };
 
 extern const struct zt_parser_ops zt_http1_parser;
+extern const struct zt_parser_ops zt_http2_parser;
+extern const struct zt_parser_ops zt_pgsql_parser;
+extern const struct zt_parser_ops zt_mysql_parser;
+extern const struct zt_parser_ops zt_redis_parser;
 
 #endif

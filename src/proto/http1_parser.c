@@ -278,13 +278,7 @@ static struct http1_entry *http1_reserve(struct http1_conn *c, const struct zt_l
 		return NULL;
 	e = http1_slot(c, c->qcount);
 	r = &e->rec;
-	/* Zero the scalars only; strings need just their terminator. */
-	memset(r, 0, offsetof(struct zt_l7_record, method));
-	r->method[0] = r->target[0] = r->host[0] = r->user_agent[0] = '\0';
-	r->traceparent[0] = r->tracestate[0] = r->version[0] = '\0';
-	r->status = 0;
-	r->proto = ZT_L7_HTTP1;
-	r->req_dir = (uint8_t)c->req_dir;
+	zt_l7_record_clear(r, ZT_L7_HTTP1, (uint8_t)c->req_dir);
 	e->skip = 0;
 	e->is_head = e->is_connect = e->upgrade = false;
 	c->building = true;
