@@ -85,7 +85,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libzt.a $(HDRS) $(PROTO_H) $(wildcard 
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libzt.a $(LDLIBS) -lcmocka
 
 # Fuzz targets: the parsers and their helpers, built with libFuzzer + ASan + UBSan.
-FUZZ_LIB_SRCS := $(wildcard src/proto/*.c) src/span.c src/log.c
+FUZZ_LIB_SRCS := $(wildcard src/proto/*.c) src/db_query.c src/span.c src/log.c
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_HARNESS) $(FUZZ_LIB_SRCS) $(HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -102,7 +102,7 @@ fuzz: deps $(FUZZ_BINS)
 	@sh tests/fuzz/run.sh long $(FUZZ_BINS)
 
 integration: all
-	@sh tests/integration/run.sh
+	@ZEROTRACE=$(abspath $(BUILD))/zerotrace sh tests/integration/run.sh
 
 test: all unit fuzz-smoke integration
 
