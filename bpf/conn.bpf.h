@@ -182,6 +182,86 @@ static __always_inline __u8 zt_classify(const __u8 *d, __u32 len)
 		return ZT_PROTO_HTTP1;
 	if (len >= 8 && zt_is_method(d, "PRI * HT", 8))
 		return ZT_PROTO_HTTP2;
+	/*
+	 * An HTTP/2 connection seen from the middle: a HEADERS frame with END_HEADERS, only
+	 * flags HEADERS may carry, a length under 16 KiB and the stream id's reserved bit clear.
+	 */
+	if (len >= 9 && d[0] == 0 && d[1] < 0x40 && d[3] == 0x01 && (d[4] & 0x04) &&
+	    !(d[4] & ~0x2d) && !(d[5] & 0x80))
+		return ZT_PROTO_HTTP2;
+	return ZT_PROTO_UNKNOWN;
+}
+
+/* Well-known ports: typed messages seen mid-stream count only on these (see zt_classify_db). */
+#define ZT_PORT_PGSQL 5432
+#define ZT_PORT_MYSQL 3306
+#define ZT_PORT_REDIS 6379
+
+static __always_inline bool zt_is_digit(__u8 c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static __always_inline bool zt_is_alpha(__u8 c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/*
+ * RESP command array: "*<1-2 digits>\r\n$". Bitwise &, not &&: with branches clang selects
+ * between two stack offsets by OR-ing the pointer, which the verifier refuses.
+ */
+static __always_inline bool zt_is_resp_array(const __u8 *d, __u32 len)
+{
+	__u8 c2 = d[2], c3 = d[3], c4 = d[4], c5 = d[5];
+	bool one_digit = (c2 == '\r') & (c3 == '\n') & (c4 == '$');
+	bool two_digits = zt_is_digit(c2) & (c3 == '\r') & (c4 == '\n') & (c5 == '$');
+
+	return len >= 6 && d[0] == '*' && zt_is_digit(d[1]) && (one_digit | two_digits);
+}
+
+/*
+ * Database protocols, from 8 bytes. Connection starts are unambiguous (PostgreSQL startup or
+ * SSLRequest, MySQL server greeting, RESP arrays, a PostgreSQL 'Q' or MySQL COM_QUERY with
+ * SQL text); other messages seen mid-stream (agent started on an open connection) are
+ * short typed frames that other binary protocols could begin with, so they count only on
+ * the protocol's well-known port. *client is set when the bytes show which side we are
+ * (1: the client, 0: the server). Userspace parsers confirm.
+ */
+static __always_inline __u8 zt_classify_db(const __u8 *d, __u32 len, __u8 dir,
+					   const struct zt_tuple *t, __u8 *client)
+{
+	bool egress = dir == ZT_DIR_EGRESS;
+
+	if (len < 8)
+		return ZT_PROTO_UNKNOWN;
+	/* Requests: whoever sends them is the client. */
+	*client = egress;
+	/* PostgreSQL startup (protocol 3.0), SSLRequest or GSSENCRequest: int32 len, int32 code. */
+	if (d[0] == 0 && d[1] == 0 && ((d[4] == 0 && d[5] == 3 && d[6] == 0 && d[7] == 0) ||
+				       (d[4] == 0x04 && d[5] == 0xd2 && d[6] == 0x16 &&
+					(d[7] == 0x2f || d[7] == 0x30))))
+		return ZT_PROTO_PGSQL;
+	/* Simple query: 'Q', int32 length (< 16 MiB), SQL text. */
+	if (d[0] == 'Q' && d[1] == 0 && zt_is_alpha(d[5]) && zt_is_alpha(d[6]) && zt_is_alpha(d[7]))
+		return ZT_PROTO_PGSQL;
+	/* MySQL COM_QUERY: 3-byte length, sequence 0, command 3, SQL text. */
+	if (d[3] == 0 && d[4] == 0x03 && zt_is_alpha(d[5]) && zt_is_alpha(d[6]) && zt_is_alpha(d[7]))
+		return ZT_PROTO_MYSQL;
+	if (zt_is_resp_array(d, len))
+		return ZT_PROTO_REDIS;
+	if (egress && t->dport == ZT_PORT_PGSQL && d[1] == 0 && (d[0] == 'P' || d[0] == 'B'))
+		return ZT_PROTO_PGSQL;
+	if (egress && t->dport == ZT_PORT_MYSQL && d[2] == 0 && d[3] == 0 &&
+	    (d[4] == 0x16 || d[4] == 0x17 || d[4] == 0x0e))
+		return ZT_PROTO_MYSQL;
+	/* Server first: the MySQL greeting (3-byte length, sequence 0, protocol 10, version). */
+	*client = !egress;
+	if (d[2] == 0 && d[3] == 0 && d[4] == 0x0a && d[5] >= '1' && d[5] <= '9' && d[6] == '.')
+		return ZT_PROTO_MYSQL;
+	if (!egress && t->dport == ZT_PORT_REDIS &&
+	    (d[0] == '+' || d[0] == '-' || d[0] == ':' || d[0] == '$'))
+		return ZT_PROTO_REDIS;
 	return ZT_PROTO_UNKNOWN;
 }
 

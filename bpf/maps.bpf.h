@@ -84,17 +84,29 @@ struct {
 	__type(value, struct zt_sys_args);
 } zt_args SEC(".maps") __weak;
 
-/* zt_scratch: per-CPU event buffer (too big for the BPF stack). */
+/*
+ * zt_scratch: event buffer per CPU (too big for the BPF stack), indexed by CPU id. A plain
+ * array, not a per-CPU one: iovecs are copied one after another at variable offsets, and
+ * the verifier needs room for a whole capture past any offset below ZT_MAX_CAPTURE, which
+ * exceeds the 32 KiB a per-CPU value may have. The loader sets one entry per possible CPU.
+ */
 struct zt_scratch_buf {
 	struct zt_data_event ev;
-	__u8 data[ZT_MAX_CAPTURE];
+	__u8 data[2 * ZT_MAX_CAPTURE];
 };
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 64);
 	__type(key, __u32);
 	__type(value, struct zt_scratch_buf);
 } zt_scratch SEC(".maps") __weak;
+
+static __always_inline struct zt_scratch_buf *zt_scratch_get(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&zt_scratch, &cpu);
+}
 
 /* zt_proc_scratch: per-CPU process event buffer. */
 struct {
@@ -157,6 +169,25 @@ struct {
 	__type(value, struct zt_thread_req);
 } zt_thread_ctx SEC(".maps") __weak;
 
+/*
+ * zt_proc_req: the last server request a process read with kernel IDs (HTTP/1.x, or HTTP/2
+ * with a traceparent), for calls written by threads that did not read it themselves: gRPC
+ * servers hand requests from I/O threads to workers, and gRPC clients write from their own
+ * I/O threads.
+ */
+struct zt_proc_req {
+	struct zt_trace_ctx ctx;
+	__u64 ts;		/* when it was read */
+	__u64 prev_ts;		/* when the one before it was read */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct zt_proc_req);
+} zt_proc_req SEC(".maps") __weak;
+
 /* zt_sock_paths: propagation paths of established client sockets (cookie → ZT_PATH_*). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -188,6 +219,23 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } zt_no_headers SEC(".maps") __weak;
+
+/*
+ * zt_h2_tx: HTTP/2 client connections whose preface sk_msg saw, by tuple (sk_msg sees no
+ * descriptor or cookie); deleted at close().
+ */
+struct zt_h2_tx {
+	__u32 skip;		/* bytes of a frame that began in an earlier message */
+	__u8 lost;		/* framing lost or traceparent sent by the client: hands off */
+	__u8 pad[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct zt_tuple);
+	__type(value, struct zt_h2_tx);
+} zt_h2_tx SEC(".maps") __weak;
 
 /*
  * Wake the reader only once this much is queued: a wakeup per event (irq_work) costs more

@@ -311,6 +311,8 @@ static __always_inline bool zt_reparent_forwarded(struct sk_msg_md *msg, struct 
 	return true;
 }
 
+#include "h2_inject.bpf.h"
+
 SEC("sk_msg")
 int zt_sk_msg(struct sk_msg_md *msg)
 {
@@ -327,7 +329,7 @@ int zt_sk_msg(struct sk_msg_md *msg)
 	data = msg->data;
 	end = msg->data_end;
 	if (data + 8 > end || !zt_is_request_start(data, 8)) {
-		zt_count(ZT_CNT_SKIP_NOT_REQUEST);
+		zt_h2_msg(msg);
 		return ZT_SK_PASS;
 	}
 	scan.buf = bpf_map_lookup_elem(&zt_head_scratch, &zero);
@@ -348,7 +350,7 @@ int zt_sk_msg(struct sk_msg_md *msg)
 		if (msg->size <= ZT_LINEARIZE_MAX)
 			bpf_msg_pull_data(msg, 0, msg->size, 0);
 		zt_msg_tuple(msg, &tuple);
-		zt_emit_inject(&tuple, &ctx);
+		zt_emit_inject(&tuple, &ctx, 0);
 		zt_count(ZT_CNT_REPARENTED);
 		return ZT_SK_PASS;
 	}
@@ -384,7 +386,7 @@ int zt_sk_msg(struct sk_msg_md *msg)
 	 */
 	if (msg->size <= ZT_LINEARIZE_MAX)
 		bpf_msg_pull_data(msg, 0, msg->size, 0);
-	zt_emit_inject(&tuple, &ctx);
+	zt_emit_inject(&tuple, &ctx, 0);
 	zt_count(ZT_CNT_INJECTED);
 	return ZT_SK_PASS;
 }

@@ -83,7 +83,7 @@ static __noinline void zt_tcp_tx_prepare(__u64 fd, __u8 sys, __u64 buf)
 		return;
 	zt_client_ctx(&ctx);
 	bpf_map_update_elem(&zt_tx_ctx, &cookie, &ctx, BPF_ANY);
-	zt_emit_inject(&ci->tuple, &ctx);
+	zt_emit_inject(&ci->tuple, &ctx, 0);
 	zt_count(ZT_CNT_TCP_OPT_SENT);
 }
 
@@ -110,11 +110,20 @@ static __always_inline int zt_enter(__u8 sys, __u64 fd, __u64 buf, __u64 cnt)
 }
 
 /* Switch the connection on once a chunk shows a known protocol; off after too many misses. */
-static __always_inline bool zt_conn_classify(struct zt_conn_info *ci, const __u8 *head, __u32 n)
+static __always_inline bool zt_conn_classify(struct zt_conn_info *ci, const __u8 *head, __u32 n,
+					     __u8 dir)
 {
 	if (ci->proto != ZT_PROTO_UNKNOWN)
 		return ci->proto != ZT_PROTO_OFF;
 	ci->proto = zt_classify(head, n);
+	if (ci->proto == ZT_PROTO_UNKNOWN) {
+		__u8 client = 0;
+
+		ci->proto = zt_classify_db(head, n, dir, &ci->tuple, &client);
+		/* Sockets found lazily (e.g. inherited from a forking server) learn their side. */
+		if (ci->proto != ZT_PROTO_UNKNOWN && ci->role == ZT_ROLE_UNKNOWN)
+			ci->role = client ? ZT_ROLE_CLIENT : ZT_ROLE_SERVER;
+	}
 	if (ci->proto != ZT_PROTO_UNKNOWN)
 		return true;
 	if (++ci->tries >= ZT_CLASSIFY_TRIES)
@@ -122,15 +131,19 @@ static __always_inline bool zt_conn_classify(struct zt_conn_info *ci, const __u8
 	return false;
 }
 
-/* Bytes to copy. The masked form (n-1 & mask)+1 keeps 1..ZT_MAX_CAPTURE unchanged and proves
- * the bound to the verifier, which clang's reordered compares do not. */
-static __always_inline __u32 zt_capture_len(__u32 len, __u8 flags)
+/*
+ * Bytes to copy. HTTP/2 takes all it can whatever --capture-bytes says: one header block
+ * missed breaks HPACK for the rest of the connection (gRPC reads 8 KiB at a time). The
+ * masked form (n-1 & mask)+1 keeps 1..ZT_MAX_CAPTURE unchanged and proves the bound to the
+ * verifier, which clang's reordered compares do not.
+ */
+static __always_inline __u32 zt_capture_len(__u32 len, __u8 flags, __u8 proto)
 {
 	__u64 n = len;
 
 	if (flags & ZT_DF_NO_PAYLOAD)
 		return 0;
-	if (n > zt_capture_bytes)
+	if (n > zt_capture_bytes && proto != ZT_PROTO_HTTP2)
 		n = zt_capture_bytes;
 	if (n > ZT_MAX_CAPTURE)
 		n = ZT_MAX_CAPTURE;
@@ -203,41 +216,132 @@ static __noinline void zt_server_request(struct zt_scratch_buf *sb, __u32 n, __u
 	bpf_map_update_elem(&zt_thread_ctx, &pid_tgid, &req, BPF_ANY);
 }
 
-/*
- * One chunk of payload: copy up to zt_capture_bytes and send it. A global function, so the
- * verifier checks it once instead of once per iovec/mmsg call site. sys_flags packs
- * zt_syscall (low byte) and ZT_DF_* flags (second byte).
- */
-__noinline int zt_emit_chunk(__u64 fd, __u64 ubuf, __u32 len, __u32 sys_flags, __u64 ts)
+/* Remember the process's last HTTP/2 server request (see zt_proc_parent). */
+static __always_inline void zt_proc_req_set(__u32 tgid, const struct zt_trace_ctx *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct zt_conn_key key = { .tgid = id >> 32, .fd = (__u32)fd };
-	__u8 sys = sys_flags & 0xff, flags = (sys_flags >> 8) & 0xff;
-	__u8 dir = zt_sys_dir(sys) & 1;
-	struct zt_conn_info *ci;
-	struct zt_scratch_buf *sb;
-	__u32 zero = 0, n;
+	struct zt_proc_req *pr = bpf_map_lookup_elem(&zt_proc_req, &tgid);
+	struct zt_proc_req fresh = { .ctx = *ctx, .ts = bpf_ktime_get_ns() };
+
+	if (pr) {
+		pr->prev_ts = pr->ts;
+		pr->ts = fresh.ts;
+		pr->ctx = *ctx;
+		return;
+	}
+	bpf_map_update_elem(&zt_proc_req, &tgid, &fresh, BPF_ANY);
+}
+
+/* "\x0btraceparent\x37": a literal field's plain name and the length of a plain value. */
+static long zt_h2_tp_search_byte(__u32 i, void *arg)
+{
+	struct zt_tp_search *s = arg;
+	__u32 j = i & (ZT_TP_SCAN - 1);
+	__u8 *p = &s->sb->data[j];
+
+	if (i + 13 + 55 > s->len)
+		return 1;
+	if (p[0] != 11 || p[1] != 't' || p[12] != 55 || !zt_is_method(p + 1, "traceparent", 11))
+		return 0;
+	s->at = j + 14;
+	return 1;
+}
+
+/*
+ * HTTP/2 request bytes read by a server: when they carry a traceparent as a plain literal
+ * (what zerotrace's sk_msg writes, and SDKs that do not Huffman-code it), give the request
+ * kernel IDs continuing it and make it the thread's current request, as for HTTP/1.x.
+ * Huffman-coded values are left to userspace, which then continues the trace in the span
+ * but cannot hand the context to calls the thread makes before it has read the event.
+ */
+static __noinline bool zt_h2_server_request(struct zt_scratch_buf *sb, __u32 n, __u64 pid_tgid,
+					    __u32 fd)
+{
+	struct zt_tp_search search = { .sb = sb, .len = n };
+	struct zt_thread_req req = { .fd = fd };
+	struct zt_trace_ctx *ctx = &sb->ev.ctx;
+
+	__builtin_memset(ctx, 0, sizeof(*ctx));
+	bpf_loop(ZT_TP_SCAN, zt_h2_tp_search_byte, &search, 0);
+	if (!search.at || !zt_parse_traceparent(&sb->data[(search.at - 1) & (ZT_TP_SCAN - 1)], ctx))
+		return false;
+	zt_random_id(ctx->span_id, 8);
+	req.ctx = *ctx;
+	bpf_map_update_elem(&zt_thread_ctx, &pid_tgid, &req, BPF_ANY);
+	zt_proc_req_set(pid_tgid >> 32, ctx);
+	return true;
+}
+
+/*
+ * Database responses end with short messages (PostgreSQL CommandComplete and ReadyForQuery,
+ * a MySQL EOF/OK, the end of a Redis reply) at the end of the last read, which the head
+ * capture misses when a result set is large: such chunks also send their last bytes.
+ */
+#define ZT_TAIL_BYTES 256
+
+static __always_inline __u32 zt_tail_len(const struct zt_conn_info *ci, __u32 len, __u32 n,
+					 __u8 flags)
+{
+	__u32 rest = len - n;
+
+	if ((flags & ZT_DF_NO_PAYLOAD) || n >= len)
+		return 0;
+	if (ci->proto != ZT_PROTO_PGSQL && ci->proto != ZT_PROTO_MYSQL && ci->proto != ZT_PROTO_REDIS)
+		return 0;
+	return rest < ZT_TAIL_BYTES ? rest : ZT_TAIL_BYTES;
+}
+
+/* The last t bytes of the chunk, as their own event right after the head's. */
+static __always_inline void zt_emit_tail(struct zt_scratch_buf *sb, __u64 ubuf, __u32 len,
+					 __u32 tail)
+{
+	__u32 t = ((tail - 1) & (ZT_TAIL_BYTES - 1)) + 1;
+
+	if (bpf_probe_read_user(sb->data, t, (void *)(ubuf + len - t))) {
+		zt_count(ZT_CNT_READ_FAIL);
+		return;
+	}
+	sb->ev.offset += len - t;
+	sb->ev.len = t;
+	sb->ev.captured = t;
+	sb->ev.flags = ZT_DF_TAIL;
+	if (bpf_ringbuf_output(&zt_events, sb, sizeof(sb->ev) + t, zt_rb_flags())) {
+		zt_count(ZT_CNT_RB_FULL);
+		return;
+	}
+	zt_count(ZT_CNT_EVENTS);
+}
+
+/* The connection of a chunk, classified from its first bytes; NULL: nothing to send. */
+static __always_inline struct zt_conn_info *zt_chunk_conn(__u32 tgid, __u64 fd, __u64 head_ptr,
+							 __u32 len, __u8 dir, __u8 flags)
+{
+	struct zt_conn_key key = { .tgid = tgid, .fd = (__u32)fd };
+	struct zt_conn_info *ci = bpf_map_lookup_elem(&zt_conns, &key);
 	__u8 head[8] = {};
 
-	ci = bpf_map_lookup_elem(&zt_conns, &key);
 	if (!ci || !len || ci->proto == ZT_PROTO_OFF)
-		return 0;
+		return NULL;
 	if (ci->proto == ZT_PROTO_UNKNOWN && !(flags & ZT_DF_NO_PAYLOAD)) {
-		bpf_probe_read_user(head, sizeof(head), (void *)ubuf);
-		if (!zt_conn_classify(ci, head, len)) {
+		bpf_probe_read_user(head, sizeof(head), (void *)head_ptr);
+		if (!zt_conn_classify(ci, head, len, dir)) {
 			ci->bytes[dir] += len;
-			return 0;
+			return NULL;
 		}
 	}
-	sb = bpf_map_lookup_elem(&zt_scratch, &zero);
-	if (!sb)
-		return 0;
-	n = zt_capture_len(len, flags);
-	if (n && bpf_probe_read_user(sb->data, n, (void *)ubuf)) {
-		zt_count(ZT_CNT_READ_FAIL);
-		n = 0;
-		flags |= ZT_DF_NO_PAYLOAD;
-	}
+	return ci;
+}
+
+/*
+ * n captured bytes of a len-byte chunk are in sb->data: fill in the event, hand a server
+ * request its kernel IDs, and send it (the last tail bytes are left out of its length).
+ */
+static __always_inline void zt_send_chunk(struct zt_conn_info *ci, struct zt_scratch_buf *sb,
+					  __u64 id, __u64 fd, __u32 len, __u32 n, __u32 tail,
+					  __u32 sys_flags, __u64 ts)
+{
+	__u8 sys = sys_flags & 0xff, flags = (sys_flags >> 8) & 0xff;
+	__u8 dir = zt_sys_dir(sys) & 1;
+
 	sb->ev.hdr.type = ZT_EV_DATA;
 	sb->ev.hdr.tgid = id >> 32;
 	sb->ev.hdr.tid = (__u32)id;
@@ -247,16 +351,21 @@ __noinline int zt_emit_chunk(__u64 fd, __u64 ubuf, __u32 len, __u32 sys_flags, _
 	sb->ev.hdr.conn_id = ci->conn_id;
 	sb->ev.tuple = ci->tuple;
 	sb->ev.offset = ci->bytes[dir];
-	sb->ev.len = len;
+	sb->ev.len = len - tail;
 	sb->ev.captured = n;
 	sb->ev.dir = dir;
 	sb->ev.role = ci->role;
 	sb->ev.proto = ci->proto;
-	sb->ev.flags = flags | (n < len ? ZT_DF_TRUNCATED : 0);
+	sb->ev.flags = flags | (n < len - tail ? ZT_DF_TRUNCATED : 0);
 	sb->ev.syscall = sys;
 	if (zt_propagation && n >= 8) {
-		if (dir == ZT_DIR_INGRESS && zt_is_request_start(sb->data, n)) {
+		if (dir == ZT_DIR_INGRESS && ci->proto == ZT_PROTO_HTTP2 &&
+		    ci->role != ZT_ROLE_CLIENT) {
+			if (zt_h2_server_request(sb, n, id, (__u32)fd))
+				sb->ev.flags |= ZT_DF_SERVER_CTX;
+		} else if (dir == ZT_DIR_INGRESS && zt_is_request_start(sb->data, n)) {
 			zt_server_request(sb, n, id, ci->cookie, (__u32)fd);
+			zt_proc_req_set(id >> 32, &sb->ev.ctx);
 			sb->ev.flags |= ZT_DF_SERVER_CTX;
 		} else if (dir == ZT_DIR_EGRESS && zt_is_method(sb->data, "HTTP/1.", 7)) {
 			/*
@@ -270,9 +379,115 @@ __noinline int zt_emit_chunk(__u64 fd, __u64 ubuf, __u32 len, __u32 sys_flags, _
 	ci->bytes[dir] += len;
 	if (bpf_ringbuf_output(&zt_events, sb, sizeof(sb->ev) + n, zt_rb_flags())) {
 		zt_count(ZT_CNT_RB_FULL);
-		return 0;
+		return;
 	}
 	zt_count(ZT_CNT_EVENTS);
+}
+
+/*
+ * One chunk of payload: copy up to zt_capture_bytes and send it. A global function, so the
+ * verifier checks it once instead of once per call site. sys_flags packs zt_syscall (low
+ * byte) and ZT_DF_* flags (second byte).
+ */
+__noinline int zt_emit_chunk(__u64 fd, __u64 ubuf, __u32 len, __u32 sys_flags, __u64 ts)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u8 flags = (sys_flags >> 8) & 0xff;
+	__u8 dir = zt_sys_dir(sys_flags & 0xff) & 1;
+	struct zt_conn_info *ci;
+	struct zt_scratch_buf *sb;
+	__u32 n, tail;
+
+	ci = zt_chunk_conn(id >> 32, fd, ubuf, len, dir, flags);
+	if (!ci)
+		return 0;
+	sb = zt_scratch_get();
+	if (!sb)
+		return 0;
+	n = zt_capture_len(len, flags, ci->proto);
+	if (n && bpf_probe_read_user(sb->data, n, (void *)ubuf)) {
+		zt_count(ZT_CNT_READ_FAIL);
+		n = 0;
+		sys_flags |= ZT_DF_NO_PAYLOAD << 8;
+		flags |= ZT_DF_NO_PAYLOAD;
+	}
+	tail = zt_tail_len(ci, len, n, flags);
+	zt_send_chunk(ci, sb, id, fd, len, n, tail, sys_flags, ts);
+	if (tail)
+		zt_emit_tail(sb, ubuf, len, tail);
+	return 0;
+}
+
+/* Copying iovecs into one capture, one bpf_loop step per vector. */
+struct zt_vec_copy {
+	const struct iovec *iov;
+	struct zt_scratch_buf *sb;
+	__u32 iovcnt;
+	__u32 cap;		/* bytes to capture in all */
+	__u32 off;		/* bytes captured so far */
+	__u32 walked;		/* vectors looked at */
+};
+
+static long zt_vec_copy_one(__u32 i, void *arg)
+{
+	struct zt_vec_copy *vc = arg;
+	struct iovec v = {};
+	__u64 c;
+
+	if (i >= vc->iovcnt || vc->off >= vc->cap)
+		return 1;
+	vc->walked = i + 1;
+	if (bpf_probe_read_user(&v, sizeof(v), &vc->iov[i]))
+		return 1;
+	c = v.iov_len < vc->cap - vc->off ? v.iov_len : vc->cap - vc->off;
+	if (!c)
+		return 0;
+	/* Masked: off < ZT_MAX_CAPTURE and 1 <= c <= ZT_MAX_CAPTURE fit in 2 * that. */
+	asm volatile("%[c] += -1\n\t%[c] &= %[mask]\n\t%[c] += 1"
+		     : [c] "+r"(c)
+		     : [mask] "i"(ZT_MAX_CAPTURE - 1));
+	if (bpf_probe_read_user(&vc->sb->data[vc->off & (ZT_MAX_CAPTURE - 1)], c, v.iov_base)) {
+		zt_count(ZT_CNT_READ_FAIL);
+		return 1;
+	}
+	vc->off += c;
+	return 0;
+}
+
+/*
+ * readv/writev/recvmsg/sendmsg: the vectors copied one after another into one event, as
+ * the peer sees them (gRPC writes a header block as a dozen small iovecs). Vectors past
+ * ZT_MAX_IOV and bytes past the capture size are a gap.
+ */
+__noinline int zt_emit_vec(__u64 fd, __u64 iov_ptr, __u64 cnt_sys, __u32 len, __u64 ts)
+{
+	/* Five arguments at most: the vector count rides above zt_syscall. */
+	struct zt_vec_copy vc = { .iov = (const struct iovec *)iov_ptr, .iovcnt = cnt_sys >> 32 };
+	__u32 sys_flags = (__u32)cnt_sys;
+	__u64 id = bpf_get_current_pid_tgid(), n;
+	__u8 dir = zt_sys_dir(sys_flags & 0xff) & 1;
+	struct zt_conn_info *ci;
+	struct iovec v = {};
+
+	if (!vc.iovcnt || bpf_probe_read_user(&v, sizeof(v), &vc.iov[0]))
+		return 0;
+	ci = zt_chunk_conn(id >> 32, fd, (__u64)v.iov_base, len, dir, 0);
+	if (!ci)
+		return 0;
+	vc.sb = zt_scratch_get();
+	if (!vc.sb)
+		return 0;
+	vc.cap = zt_capture_len(len, 0, ci->proto);
+	bpf_loop(ZT_MAX_IOV, zt_vec_copy_one, &vc, 0);
+	if (vc.off < vc.cap && vc.walked == ZT_MAX_IOV && vc.iovcnt > ZT_MAX_IOV)
+		zt_count(ZT_CNT_IOV_TRUNC);
+	/* off <= cap <= ZT_MAX_CAPTURE already; the mask shows it to the verifier. */
+	n = vc.off;
+	if (n)
+		asm volatile("%[n] += -1\n\t%[n] &= %[mask]\n\t%[n] += 1"
+			     : [n] "+r"(n)
+			     : [mask] "i"(ZT_MAX_CAPTURE - 1));
+	zt_send_chunk(ci, vc.sb, id, fd, len, (__u32)n, 0, sys_flags, ts);
 	return 0;
 }
 
@@ -282,27 +497,11 @@ static __always_inline void zt_emit_data(const struct zt_sys_args *args, __u64 u
 	zt_emit_chunk(args->fd, ubuf, len, args->sys | (__u32)flags << 8, args->ts);
 }
 
-/* Walk an iovec array: one event per vector, the remainder as a bytes-only gap. */
 static __always_inline void zt_emit_iov(const struct zt_sys_args *args, __u64 iov_ptr, __u64 iovcnt, __u32 total)
 {
-	const struct iovec *iov = (const struct iovec *)iov_ptr;
+	__u64 cnt = iovcnt > ZT_MAX_IOV ? ZT_MAX_IOV + 1 : iovcnt;
 
-	for (int i = 0; i < ZT_MAX_IOV; i++) {
-		struct iovec v = {};
-		__u32 chunk;
-
-		if (!total || i >= iovcnt)
-			break;
-		if (bpf_probe_read_user(&v, sizeof(v), &iov[i]))
-			break;
-		chunk = v.iov_len < total ? v.iov_len : total;
-		zt_emit_data(args, (__u64)v.iov_base, chunk, 0);
-		total -= chunk;
-	}
-	if (total) {
-		zt_count(ZT_CNT_IOV_TRUNC);
-		zt_emit_data(args, 0, total, ZT_DF_NO_PAYLOAD);
-	}
+	zt_emit_vec(args->fd, iov_ptr, cnt << 32 | args->sys, total, args->ts);
 }
 
 static __always_inline void zt_emit_msghdr(const struct zt_sys_args *args, __u64 msg_ptr, __u32 total)
@@ -406,6 +605,9 @@ static __always_inline int zt_close(__u64 fd)
 		return 0;
 	if (ci->is_socket && ci->proto != ZT_PROTO_OFF)
 		zt_emit_conn(ZT_EV_CONN_CLOSE, key.fd, bpf_ktime_get_ns(), ci, ZT_SYS_CLOSE);
+	/* A later connection on the same tuple must not inherit HTTP/2 framing state. */
+	if (ci->role == ZT_ROLE_CLIENT && ci->proto == ZT_PROTO_HTTP2)
+		bpf_map_delete_elem(&zt_h2_tx, &ci->tuple);
 	bpf_map_delete_elem(&zt_conns, &key);
 	return 0;
 }

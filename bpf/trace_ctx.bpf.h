@@ -102,24 +102,43 @@ static __always_inline void zt_format_traceparent(__u8 *out, const struct zt_tra
 }
 
 /* IDs of a client request: a child of the thread's server request, or a new trace. */
+/* Requests read less than this apart make the process's last one ambiguous (see below). */
+#define ZT_PROC_REQ_NS (2ULL * 1000 * 1000 * 1000)
+
+/*
+ * The process's last server request, for a thread that handles none itself: only
+ * when it is recent and no other came close to it, so that under concurrency a call rather
+ * starts a trace than joins the wrong one.
+ */
+static __always_inline const struct zt_trace_ctx *zt_proc_parent(__u32 tgid)
+{
+	struct zt_proc_req *pr = bpf_map_lookup_elem(&zt_proc_req, &tgid);
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!pr || now - pr->ts > ZT_PROC_REQ_NS || pr->ts - pr->prev_ts < ZT_PROC_REQ_NS)
+		return NULL;
+	return &pr->ctx;
+}
+
 static __always_inline void zt_client_ctx(struct zt_trace_ctx *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct zt_thread_req *parent = bpf_map_lookup_elem(&zt_thread_ctx, &id);
+	struct zt_thread_req *req = bpf_map_lookup_elem(&zt_thread_ctx, &id);
+	const struct zt_trace_ctx *parent = req ? &req->ctx : zt_proc_parent(id >> 32);
 
 	__builtin_memset(ctx, 0, sizeof(*ctx));
 	if (parent) {
-		__builtin_memcpy(ctx->trace_id, parent->ctx.trace_id, 16);
-		__builtin_memcpy(ctx->parent_id, parent->ctx.span_id, 8);
+		__builtin_memcpy(ctx->trace_id, parent->trace_id, 16);
+		__builtin_memcpy(ctx->parent_id, parent->span_id, 8);
 	} else {
 		zt_random_id(ctx->trace_id, 16);
 	}
 	zt_random_id(ctx->span_id, 8);
 }
 
-/* Tell userspace which IDs the next request on this connection carries. */
+/* Tell userspace which IDs the next request on this connection (HTTP/2: stream) carries. */
 static __always_inline void zt_emit_inject(const struct zt_tuple *tuple,
-					    const struct zt_trace_ctx *ctx)
+					    const struct zt_trace_ctx *ctx, __u32 stream_id)
 {
 	struct zt_inject_event *ev = bpf_ringbuf_reserve(&zt_events, sizeof(*ev), 0);
 	__u64 id = bpf_get_current_pid_tgid();
@@ -135,6 +154,8 @@ static __always_inline void zt_emit_inject(const struct zt_tuple *tuple,
 	ev->hdr.ts_enter = ev->hdr.ts_exit = bpf_ktime_get_ns();
 	ev->tuple = *tuple;
 	ev->ctx = *ctx;
+	ev->stream_id = stream_id;
+	ev->pad = 0;
 	bpf_ringbuf_submit(ev, zt_rb_flags());
 	zt_count(ZT_CNT_EVENTS);
 }

@@ -12,7 +12,7 @@
 /* Default payload captured per syscall: enough for a typical request head. */
 #define ZT_DEFAULT_CAPTURE 4096
 /* iovecs walked per readv/writev/sendmsg/recvmsg; the rest are counted as uncaptured bytes. */
-#define ZT_MAX_IOV 8
+#define ZT_MAX_IOV 64
 /* mmsghdr entries walked per sendmmsg/recvmmsg. */
 #define ZT_MAX_MMSG 4
 /* cgroups that --cgroup can name. */
@@ -50,6 +50,9 @@ enum zt_proto {
 	ZT_PROTO_UNKNOWN = 0,	/* not yet seen enough bytes */
 	ZT_PROTO_HTTP1 = 1,
 	ZT_PROTO_HTTP2 = 2,
+	ZT_PROTO_PGSQL = 3,
+	ZT_PROTO_MYSQL = 4,
+	ZT_PROTO_REDIS = 5,
 	ZT_PROTO_OTHER = 15,	/* L7 candidates, still sent: userspace decides */
 	ZT_PROTO_OFF = 255,	/* not interesting: no more events for this connection */
 };
@@ -65,6 +68,7 @@ enum zt_syscall {
 #define ZT_DF_TRUNCATED 0x1	/* captured < len: the rest of the bytes are a gap */
 #define ZT_DF_NO_PAYLOAD 0x2	/* bytes-only event (sendfile) */
 #define ZT_DF_SERVER_CTX 0x4	/* chunk starts a server request; ctx holds its kernel-made IDs */
+#define ZT_DF_TAIL 0x8		/* the last bytes of a chunk whose head was sent just before */
 
 /* Drop/skip counters (index into the zt_counters per-CPU array). */
 enum zt_counter {
@@ -84,6 +88,8 @@ enum zt_counter {
 	ZT_CNT_TCP_OPT_SENT,	/* requests whose context rides in a TCP option */
 	ZT_CNT_TCP_OPT_RECV,	/* server requests that continued a context from a TCP option */
 	ZT_CNT_TCP_OPT_NOROOM,	/* segments without room for the option (context not sent) */
+	ZT_CNT_H2_SKIP_FRAME,	/* sk_msg: HTTP/2 HEADERS frame not injectable (flags, stream, split) */
+	ZT_CNT_H2_LOST,		/* sk_msg: HTTP/2 connection whose framing was lost: left alone */
 	ZT_CNT__COUNT
 };
 
@@ -157,6 +163,8 @@ struct zt_inject_event {
 	struct zt_event_hdr hdr;	/* fd and conn_id are 0: sk_msg sees no descriptor */
 	struct zt_tuple tuple;
 	struct zt_trace_ctx ctx;	/* span_id: the client span; parent_id: its parent */
+	__u32 stream_id;	/* HTTP/2 stream of the request; 0 for HTTP/1.x */
+	__u32 pad;
 };
 
 /* ZT_EV_FIONREAD: hdr.conn_id carries the socket cookie (the sockhash key). */
@@ -204,6 +212,6 @@ _Static_assert(sizeof(struct zt_tuple) == 40, "zt_tuple layout");
 _Static_assert(sizeof(struct zt_event_hdr) == 40, "zt_event_hdr layout");
 _Static_assert(sizeof(struct zt_data_event) == 136, "zt_data_event layout");
 _Static_assert(sizeof(struct zt_conn_info) == 88, "zt_conn_info layout");
-_Static_assert(sizeof(struct zt_inject_event) == 112, "zt_inject_event layout");
+_Static_assert(sizeof(struct zt_inject_event) == 120, "zt_inject_event layout");
 
 #endif

@@ -90,6 +90,7 @@ void zt_attrs_free(struct zt_attr *attrs, int n);
 void zt_span_set_str(struct zt_span *span, const char *key, const char *val);
 void zt_span_set_strn(struct zt_span *span, const char *key, const char *val, size_t len);
 void zt_span_set_int(struct zt_span *span, const char *key, int64_t val);
+void zt_span_set_bool(struct zt_span *span, const char *key, bool val);
 void zt_resource_set_str(struct zt_resource *res, const char *key, const char *val);
 void zt_resource_set_int(struct zt_resource *res, const char *key, int64_t val);
 
@@ -102,6 +103,9 @@ void zt_hex_encode(const uint8_t *in, size_t len, char *out);
 int zt_hex_digit(char c);
 /* Returns 0 on success; exactly 2*len hex digits required. */
 int zt_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t len);
+
+/* A 16-byte address (IPv4-mapped or IPv6) as text; out holds at least 46 bytes. */
+void zt_addr_format(const uint8_t *addr, char *out, size_t outlen);
 
 /* W3C traceparent "00-<32 hex>-<16 hex>-<2 hex>". */
 struct zt_traceparent {

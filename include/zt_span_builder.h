@@ -10,7 +10,7 @@
 #include "zt_l7.h"
 
 #define ZT_SB_PENDING 32
-#define ZT_SB_KCTX 8
+#define ZT_SB_KCTX 16
 
 /* A request seen (head parsed) whose span is not finished yet: its IDs are fixed early so
  * that children (outgoing calls, the peer's server span on this host) can point at it. */
@@ -19,6 +19,7 @@ struct zt_req_ctx {
 	uint8_t span_id[8];
 	uint8_t parent_span_id[8];
 	uint32_t tid;
+	uint32_t stream_id;	/* HTTP/2 stream; 0 for HTTP/1.x */
 	uint8_t sampled;
 };
 
@@ -38,6 +39,8 @@ struct zt_sb_conn {
 	struct zt_req_ctx pending[ZT_SB_PENDING];	/* FIFO of requests in flight */
 	uint32_t pending_head, pending_len;
 	uint32_t pending_linked;	/* client side: entries already claimed by a local server */
+	struct zt_req_ctx *h2_pending;	/* HTTP/2 streams in flight (any order), by stream_id */
+	uint32_t h2_len, h2_cap;
 	bool registered;		/* client side: in the tuple registry */
 	struct zt_sb_conn *reg_next;
 	struct zt_kernel_ctx kctx[ZT_SB_KCTX];	/* server side: kernel IDs by request position */
@@ -48,6 +51,7 @@ struct zt_span_builder_stats {
 	uint64_t spans;
 	uint64_t server_spans;
 	uint64_t client_spans;
+	uint64_t db_spans;		/* client spans of database queries and commands */
 	uint64_t parented_by_thread;	/* client spans parented by the thread's server span */
 	uint64_t continued;		/* spans continuing an incoming traceparent */
 	uint64_t linked_local;		/* server spans linked to a client span on this host */
@@ -60,9 +64,10 @@ void zt_span_builder_request_head(struct zt_sb_conn *c, const struct zt_l7_recor
 void zt_span_builder_record(struct zt_sb_conn *c, const struct zt_l7_record *rec);
 /* The kernel made IDs for the server request starting at stream position pos. */
 void zt_span_builder_server_ctx(struct zt_sb_conn *c, uint64_t pos, const struct zt_trace_ctx *ctx);
-/* The kernel injected traceparent into the next request of (tgid, tuple). */
+/* The kernel injected traceparent into the next request of (tgid, tuple), or into its
+ * HTTP/2 stream stream_id (0 for HTTP/1.x). */
 void zt_span_builder_injected(uint32_t tgid, const struct zt_tuple *tuple,
-			      const struct zt_trace_ctx *ctx);
+			      const struct zt_trace_ctx *ctx, uint32_t stream_id);
 /* Forget the connection's in-flight server requests (thread contexts pointing at them). */
 void zt_span_builder_conn_closed(struct zt_sb_conn *c);
 void zt_span_builder_get_stats(struct zt_span_builder_stats *out);

@@ -9,7 +9,10 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 PKGS="make clang llvm gcc pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libclang-rt-14-dev
-curl nginx-light wrk python3 iproute2 procps psmisc"
+curl nginx-light wrk python3 iproute2 procps psmisc
+postgresql postgresql-contrib python3-psycopg2 mariadb-server mariadb-client python3-pymysql
+redis-server redis-tools python3-redis libmariadb-dev
+python3-grpcio python3-grpc-tools nghttp2-client nghttp2-server"
 
 # Node.js for the OpenTelemetry SDK tests: a node already on PATH is used as it is (it may come
 # from outside Debian's packaging, with its own npm); Debian's nodejs and npm only without one.
@@ -35,7 +38,8 @@ install_debian() {
 	echo "install-deps: installing$missing" >&2
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	# nginx must not start a system instance on port 80 during install; tests run their own.
+	# nginx, PostgreSQL, MariaDB and Redis must not start system instances during install; tests
+	# run their own on loopback.
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
 		chmod +x /usr/sbin/policy-rc.d

@@ -239,6 +239,9 @@ static void configure(struct zerotrace_bpf *skel, const struct zt_bpf_config *cf
 	set_syscall_numbers(skel);
 	if (cfg->ringbuf_bytes)
 		bpf_map__set_max_entries(skel->maps.zt_events, cfg->ringbuf_bytes);
+	/* One event buffer per CPU (a plain array indexed by CPU id, see maps.bpf.h). */
+	if (libbpf_num_possible_cpus() > 0)
+		bpf_map__set_max_entries(skel->maps.zt_scratch, (uint32_t)libbpf_num_possible_cpus());
 }
 
 static int fill_selection_maps(struct zerotrace_bpf *skel, const struct zt_bpf_config *cfg)

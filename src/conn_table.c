@@ -97,11 +97,50 @@ static void conn_switch_off(struct zt_conn *c)
 		off_fn(c->sb.tgid, c->sb.fd, off_ctx);
 }
 
+static uint16_t db_port(uint8_t proto)
+{
+	switch (proto) {
+	case ZT_PROTO_PGSQL:
+		return 5432;
+	case ZT_PROTO_MYSQL:
+		return 3306;
+	case ZT_PROTO_REDIS:
+		return 6379;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Database parsers read the client's side only: a traced database server gives no spans
+ * of its own (its clients' spans already describe each query). The kernel sets the role
+ * of lazily found sockets from the first bytes; failing that, a socket is the server's
+ * when its local port is the protocol's well-known one.
+ */
+static bool db_server_side(const struct zt_conn *c, uint8_t proto)
+{
+	uint16_t port = db_port(proto);
+
+	if (!port)
+		return false;
+	if (c->sb.role == ZT_ROLE_SERVER)
+		return true;
+	return c->sb.role == ZT_ROLE_UNKNOWN && c->sb.tuple.sport == port;
+}
+
 static const struct zt_parser_ops *parser_for(const struct zt_data_event *ev)
 {
 	switch (ev->proto) {
 	case ZT_PROTO_HTTP1:
 		return &zt_http1_parser;
+	case ZT_PROTO_HTTP2:
+		return &zt_http2_parser;
+	case ZT_PROTO_PGSQL:
+		return &zt_pgsql_parser;
+	case ZT_PROTO_MYSQL:
+		return &zt_mysql_parser;
+	case ZT_PROTO_REDIS:
+		return &zt_redis_parser;
 	default:
 		return NULL;
 	}
@@ -150,9 +189,17 @@ void zt_conn_on_data(const struct zt_data_event *ev, size_t size)
 
 	if (!c || c->off)
 		return;
+	/* The kernel may learn the role of a lazily found socket from its first bytes. */
+	if (c->sb.role == ZT_ROLE_UNKNOWN)
+		c->sb.role = ev->role;
 	if (captured > size - sizeof(*ev))
 		captured = (uint32_t)(size - sizeof(*ev));
 	if (!c->parser) {
+		if (db_server_side(c, ev->proto)) {
+			stats.db_server_side++;
+			conn_switch_off(c);
+			return;
+		}
 		c->ops = parser_for(ev);
 		if (!c->ops || !(c->parser = c->ops->create())) {
 			conn_switch_off(c);

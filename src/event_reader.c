@@ -81,7 +81,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 		if (size < sizeof(*ev))
 			goto bad;
-		zt_span_builder_injected(ev->hdr.tgid, &ev->tuple, &ev->ctx);
+		zt_span_builder_injected(ev->hdr.tgid, &ev->tuple, &ev->ctx, ev->stream_id);
 		break;
 	}
 	case ZT_EV_FIONREAD: {

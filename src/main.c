@@ -13,6 +13,7 @@
 #include "zt_alloc_tuning.h"
 #include "zt_bpf_loader.h"
 #include "zt_conn_table.h"
+#include "zt_db_span.h"
 #include "zt_event_reader.h"
 #include "zt_exporter.h"
 #include "zt_l7.h"
@@ -33,6 +34,8 @@ struct options {
 	uint32_t ringbuf_mb;
 	enum zt_hook_kind hook;
 	uint8_t propagation;	/* ZT_PROPAGATE_* */
+	bool keep_query_literals;	/* --no-sanitize-queries */
+	uint32_t query_max;	/* --query-max */
 	char **command;		/* after "--", NULL-terminated */
 };
 
@@ -58,12 +61,14 @@ static void usage(FILE *out)
 		"Tuning:\n"
 		"  --capture-bytes N    payload bytes captured per syscall (64..16384, default %d)\n"
 		"  --propagation WHAT   all|headers|tcp|none: how trace context crosses processes\n"
+		"  --no-sanitize-queries  keep literals in db.query.text (default: replaced by ?)\n"
+		"  --query-max N        db.query.text length limit in bytes (16..4096, default %d)\n"
 		"  --ringbuf-mb N       kernel→agent ring buffer size (power of two, default 8)\n"
 		"  --hooks KIND         auto|fentry|tracepoint|raw_tp|kprobe (auto: first available)\n"
 		"  -v, --verbose        more logs (repeat for debug)\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n",
-		ZT_DEFAULT_CAPTURE);
+		ZT_DEFAULT_CAPTURE, ZT_DB_QUERY_MAX_DEFAULT);
 }
 
 static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -144,6 +149,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "ringbuf-mb", required_argument, NULL, 'R' },
 		{ "hooks", required_argument, NULL, 'H' },
 		{ "propagation", required_argument, NULL, 'C' },
+		{ "no-sanitize-queries", no_argument, NULL, 'L' },
+		{ "query-max", required_argument, NULL, 'M' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -203,6 +210,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (parse_propagation(optarg, &o->propagation))
 				return bad_option("--propagation", optarg,
 						  "expected all, headers, tcp or none");
+			break;
+		case 'L':
+			o->keep_query_literals = true;
+			break;
+		case 'M':
+			if (parse_uint(optarg, 16, ZT_L7_DB_QUERY_MAX, &v))
+				return bad_option("--query-max", optarg, "expected 16..4096");
+			o->query_max = (uint32_t)v;
 			break;
 		case 'v':
 			zt_log_level++;
@@ -387,7 +402,8 @@ static void print_summary(struct zt_bpf *bpf, struct zt_reader *reader, const ch
 		"FIONREAD sockets %llu); "
 		"tcp option sent %llu, received %llu, no room %llu; "
 		"dropped: ringbuf %llu, read %llu, conn table %llu, iov %llu, gap bytes %llu, "
-		"unparseable %llu, malformed %llu\n",
+		"unparseable %llu, malformed %llu; database spans %llu (encrypted connections %llu, "
+		"server-side connections skipped %llu)\n",
 		(unsigned long long)rs.events, (unsigned long long)rs.bytes,
 		(unsigned long long)rs.captured, (unsigned long long)cs.opened,
 		(unsigned long long)ss.spans, exported, (unsigned long long)cnt[ZT_CNT_INJECTED],
@@ -400,7 +416,9 @@ static void print_summary(struct zt_bpf *bpf, struct zt_reader *reader, const ch
 		(unsigned long long)cnt[ZT_CNT_RB_FULL],
 		(unsigned long long)cnt[ZT_CNT_READ_FAIL], (unsigned long long)cnt[ZT_CNT_CONN_FULL],
 		(unsigned long long)cnt[ZT_CNT_IOV_TRUNC], (unsigned long long)cs.gap_bytes,
-		(unsigned long long)cs.parsed_off, (unsigned long long)zt_l7_stats.malformed);
+		(unsigned long long)cs.parsed_off, (unsigned long long)zt_l7_stats.malformed,
+		(unsigned long long)ss.db_spans, (unsigned long long)zt_l7_stats.encrypted,
+		(unsigned long long)cs.db_server_side);
 }
 
 /* Warn when the kernel drops events, at most every 10 s. */
@@ -444,6 +462,7 @@ static int run(struct options *o)
 	if (n_exps < 0)
 		return 1;
 	zt_span_builder_init(exps, n_exps, mono_to_real_offset());
+	zt_db_span_configure(!o->keep_query_literals, o->query_max);
 	if (zt_bpf_start(&bpf, &cfg))
 		goto out;
 	if (zt_reader_new(&reader, bpf, &o->sel))

@@ -1,4 +1,5 @@
 /* Span and resource objects: allocation, reference counts, attributes, IDs. */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,12 @@ void zt_span_set_int(struct zt_span *span, const char *key, int64_t val)
 	zt_attrs_set_int(span->attrs, &span->n_attrs, key, val);
 }
 
+void zt_span_set_bool(struct zt_span *span, const char *key, bool val)
+{
+	span_count_drop(span, key);
+	zt_attrs_set_bool(span->attrs, &span->n_attrs, key, val);
+}
+
 bool zt_id_is_zero(const uint8_t *id, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -377,4 +384,14 @@ void zt_traceparent_format(const struct zt_traceparent *tp, char *out)
 	zt_hex_encode(tp->span_id, 8, out + 36);
 	out[52] = '-';
 	zt_hex_encode(&tp->flags, 1, out + 53);
+}
+
+void zt_addr_format(const uint8_t *a, char *out, size_t outlen)
+{
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (memcmp(a, v4mapped, 12) == 0)
+		inet_ntop(AF_INET, a + 12, out, (socklen_t)outlen);
+	else
+		inet_ntop(AF_INET6, a, out, (socklen_t)outlen);
 }

@@ -1,11 +1,12 @@
 /* Records → spans. Event thread only; exporters get finished spans. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "zt_db_span.h"
 #include "zt_log.h"
 #include "zt_proc_table.h"
+#include "zt_rpc_span.h"
 #include "zt_span_builder.h"
 
 #define THREAD_BUCKETS 4096
@@ -85,6 +86,7 @@ static void req_ctx_new(const struct zt_l7_record *rec, struct zt_req_ctx *ctx)
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->tid = rec->req_first.tid;
+	ctx->stream_id = rec->stream_id;
 	zt_id_random(ctx->span_id, 8);
 	ctx->sampled = 1;
 	if (rec->traceparent[0] &&
@@ -129,6 +131,61 @@ static bool pending_pop(struct zt_sb_conn *c, struct zt_req_ctx *out)
 	return true;
 }
 
+/* The in-flight request of an HTTP/2 stream (streams finish in any order); HTTP/1.x: the oldest. */
+/*
+ * HTTP/2 streams in flight: hundreds may share a connection and finish in any order, so
+ * they live in a growable array of their own, searched by stream id.
+ */
+#define H2_PENDING_MAX 4096
+
+static struct zt_req_ctx *h2_pending_push(struct zt_sb_conn *c)
+{
+	struct zt_req_ctx *v;
+	uint32_t cap;
+
+	if (c->h2_len == H2_PENDING_MAX) {
+		/* The oldest stream never completed: forget it. */
+		memmove(c->h2_pending, c->h2_pending + 1, sizeof(*v) * (c->h2_len - 1));
+		c->h2_len--;
+	}
+	if (c->h2_len == c->h2_cap) {
+		cap = c->h2_cap ? c->h2_cap * 2 : 8;
+		v = realloc(c->h2_pending, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		c->h2_pending = v;
+		c->h2_cap = cap;
+	}
+	return &c->h2_pending[c->h2_len++];
+}
+
+/* The in-flight request of an HTTP/2 stream; HTTP/1.x (stream 0): the oldest. */
+static bool pending_take(struct zt_sb_conn *c, uint32_t stream_id, struct zt_req_ctx *out)
+{
+	uint32_t k = 0;
+
+	if (!stream_id)
+		return pending_pop(c, out);
+	while (k < c->h2_len && c->h2_pending[k].stream_id != stream_id)
+		k++;
+	if (k == c->h2_len)
+		return false;
+	*out = c->h2_pending[k];
+	memmove(c->h2_pending + k, c->h2_pending + k + 1, sizeof(*out) * (c->h2_len - k - 1));
+	c->h2_len--;
+	return true;
+}
+
+/* Room for the IDs of a request whose head was just parsed. */
+static struct zt_req_ctx *request_push(struct zt_sb_conn *c, const struct zt_l7_record *rec)
+{
+	static struct zt_req_ctx lost;	/* out of memory: IDs made but not kept */
+
+	if (!rec->stream_id)
+		return pending_push(c);
+	return h2_pending_push(c) ?: &lost;
+}
+
 static void ctx_from_kernel(struct zt_req_ctx *ctx, const struct zt_trace_ctx *k)
 {
 	memcpy(ctx->trace_id, k->trace_id, 16);
@@ -167,12 +224,47 @@ static const struct zt_trace_ctx *kernel_ctx_take(struct zt_sb_conn *c, uint64_t
 	return out;
 }
 
-/* Injected contexts not yet claimed by a request head, by (tgid, local port, remote port). */
+/*
+ * HTTP/2: the kernel found a traceparent somewhere in a chunk that may hold several
+ * streams' requests; it belongs to the stream whose decoded traceparent it parsed.
+ */
+static bool kernel_ctx_take_tp(struct zt_sb_conn *c, const char *traceparent,
+			       struct zt_trace_ctx *out)
+{
+	struct zt_traceparent tp;
+
+	if (!traceparent[0] || zt_traceparent_parse(traceparent, strlen(traceparent), &tp))
+		return false;
+	for (uint32_t i = 0; i < c->kctx_len; i++) {
+		const struct zt_trace_ctx *k = &c->kctx[i].ctx;
+
+		if (memcmp(k->trace_id, tp.trace_id, 16) || memcmp(k->parent_id, tp.span_id, 8))
+			continue;
+		*out = *k;
+		memmove(c->kctx + i, c->kctx + i + 1, sizeof(c->kctx[0]) * (c->kctx_len - i - 1));
+		c->kctx_len--;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Injected contexts not yet claimed by a request head, by (tgid, local port, remote port);
+ * HTTP/1.x requests claim them in order, HTTP/2 ones by stream. One HTTP/2 write may open
+ * hundreds of streams before the agent reads their heads: the list grows up to a bound.
+ */
+#define INJECTED_MAX 2048
+
+struct injected_ctx {
+	struct zt_trace_ctx ctx;
+	uint32_t stream;
+};
+
 struct injected {
 	uint32_t tgid;
 	uint16_t sport, dport;
-	struct zt_trace_ctx ctx[ZT_SB_KCTX];
-	uint32_t len;
+	struct injected_ctx *v;
+	uint32_t len, cap;
 	struct injected *next;
 };
 
@@ -187,8 +279,43 @@ static struct injected **injected_slot(uint32_t tgid, uint16_t sport, uint16_t d
 	return pp;
 }
 
+static void injected_remove(struct injected *e, uint32_t i)
+{
+	memmove(e->v + i, e->v + i + 1, sizeof(e->v[0]) * (e->len - i - 1));
+	e->len--;
+}
+
+static void injected_free(struct injected **pp)
+{
+	struct injected *e = *pp;
+
+	*pp = e->next;
+	free(e->v);
+	free(e);
+}
+
+static bool injected_reserve(struct injected *e)
+{
+	struct injected_ctx *v;
+	uint32_t cap;
+
+	if (e->len < e->cap)
+		return true;
+	if (e->cap == INJECTED_MAX) {
+		injected_remove(e, 0);	/* the oldest was never claimed */
+		return true;
+	}
+	cap = e->cap ? e->cap * 2 : 4;
+	v = realloc(e->v, cap * sizeof(*v));
+	if (!v)
+		return false;
+	e->v = v;
+	e->cap = cap;
+	return true;
+}
+
 void zt_span_builder_injected(uint32_t tgid, const struct zt_tuple *tuple,
-			      const struct zt_trace_ctx *ctx)
+			      const struct zt_trace_ctx *ctx, uint32_t stream_id)
 {
 	struct injected **pp = injected_slot(tgid, tuple->sport, tuple->dport);
 
@@ -200,37 +327,36 @@ void zt_span_builder_injected(uint32_t tgid, const struct zt_tuple *tuple,
 		(*pp)->sport = tuple->sport;
 		(*pp)->dport = tuple->dport;
 	}
-	if ((*pp)->len == ZT_SB_KCTX) {
-		memmove((*pp)->ctx, (*pp)->ctx + 1, sizeof(*ctx) * (ZT_SB_KCTX - 1));
-		(*pp)->len--;
-	}
-	(*pp)->ctx[(*pp)->len++] = *ctx;
+	if (!injected_reserve(*pp))
+		return;
+	(*pp)->v[(*pp)->len].stream = stream_id;
+	(*pp)->v[(*pp)->len++].ctx = *ctx;
 }
 
-static bool injected_take(const struct zt_sb_conn *c, struct zt_trace_ctx *out)
+static bool injected_take(const struct zt_sb_conn *c, uint32_t stream_id, struct zt_trace_ctx *out)
 {
 	struct injected **pp = injected_slot(c->tgid, c->tuple.sport, c->tuple.dport), *e = *pp;
+	uint32_t i = 0;
 
 	if (!e)
 		return false;
-	*out = e->ctx[0];
-	if (--e->len) {
-		memmove(e->ctx, e->ctx + 1, sizeof(*out) * e->len);
-		return true;
-	}
-	*pp = e->next;
-	free(e);
+	while (i < e->len && e->v[i].stream != stream_id)
+		i++;
+	if (i == e->len)
+		return false;
+	*out = e->v[i].ctx;
+	injected_remove(e, i);
+	if (!e->len)
+		injected_free(pp);
 	return true;
 }
 
 static void injected_forget(const struct zt_sb_conn *c)
 {
-	struct injected **pp = injected_slot(c->tgid, c->tuple.sport, c->tuple.dport), *e = *pp;
+	struct injected **pp = injected_slot(c->tgid, c->tuple.sport, c->tuple.dport);
 
-	if (e) {
-		*pp = e->next;
-		free(e);
-	}
+	if (*pp)
+		injected_free(pp);
 }
 
 /* Client connections of traced processes by tuple, so the local server end can find them. */
@@ -284,14 +410,16 @@ static struct zt_sb_conn *registry_peer(const struct zt_sb_conn *server)
 /* Server request: parent is its traceparent, else the local client's span on the same tuple. */
 static void server_head(struct zt_sb_conn *c, const struct zt_l7_record *rec)
 {
-	struct zt_req_ctx *ctx = pending_push(c);
+	struct zt_req_ctx *ctx = request_push(c, rec);
 	struct zt_trace_ctx k;
 	struct zt_sb_conn *client;
 
-	if (kernel_ctx_take(c, rec->req_pos, &k)) {
+	if (rec->proto == ZT_L7_HTTP2 ? kernel_ctx_take_tp(c, rec->traceparent, &k) :
+					       kernel_ctx_take(c, rec->req_pos, &k) != NULL) {
 		/* The kernel parsed the same traceparent, and its children already use these. */
 		memset(ctx, 0, sizeof(*ctx));
 		ctx->tid = rec->req_first.tid;
+		ctx->stream_id = rec->stream_id;
 		ctx_from_kernel(ctx, &k);
 		if (!zt_id_is_zero(ctx->parent_span_id, 8))
 			stats.continued++;
@@ -312,16 +440,17 @@ static void server_head(struct zt_sb_conn *c, const struct zt_l7_record *rec)
 /* Client request: parent is the server request its thread is handling. */
 static void client_head(struct zt_sb_conn *c, const struct zt_l7_record *rec)
 {
-	struct zt_req_ctx *ctx = pending_push(c);
+	struct zt_req_ctx *ctx = request_push(c, rec);
 	const struct zt_req_ctx *parent = thread_get(rec->req_first.tid);
 	struct zt_trace_ctx k;
 
 	if (!c->registered)
 		registry_add(c);
-	if (injected_take(c, &k)) {
+	if (injected_take(c, rec->stream_id, &k)) {
 		/* The header on the wire carries these IDs: the span must match it. */
 		memset(ctx, 0, sizeof(*ctx));
 		ctx->tid = rec->req_first.tid;
+		ctx->stream_id = rec->stream_id;
 		ctx_from_kernel(ctx, &k);
 		return;
 	}
@@ -346,6 +475,11 @@ void zt_span_builder_conn_closed(struct zt_sb_conn *c)
 
 	while (pending_pop(c, &ctx))
 		thread_clear(ctx.tid, c->conn_id, ctx.span_id);
+	for (uint32_t i = 0; i < c->h2_len; i++)
+		thread_clear(c->h2_pending[i].tid, c->conn_id, c->h2_pending[i].span_id);
+	free(c->h2_pending);
+	c->h2_pending = NULL;
+	c->h2_len = c->h2_cap = 0;
 	if (c->registered)
 		registry_del(c);
 	injected_forget(c);
@@ -404,16 +538,6 @@ void zt_http_span_name(const char *method, const char *target, char *out, size_t
 		out[outlen - 1] = '\0';
 }
 
-static void format_addr(const uint8_t *a, char *out, size_t outlen)
-{
-	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	if (memcmp(a, v4mapped, 12) == 0)
-		inet_ntop(AF_INET, a + 12, out, (socklen_t)outlen);
-	else
-		inet_ntop(AF_INET6, a, out, (socklen_t)outlen);
-}
-
 /* Host header without its port; empty when absent. */
 static void host_name_only(const char *host, char *out, size_t outlen)
 {
@@ -462,27 +586,48 @@ static void set_server_attrs(struct zt_span *span, const struct zt_sb_conn *c,
 
 	zt_span_set_str(span, "url.scheme", "http");
 	host_name_only(rec->host, host, sizeof(host));
-	format_addr(c->tuple.saddr, addr, sizeof(addr));
+	zt_addr_format(c->tuple.saddr, addr, sizeof(addr));
 	zt_span_set_str(span, "server.address", host[0] ? host : addr);
 	zt_span_set_int(span, "server.port", c->tuple.sport);
-	format_addr(c->tuple.daddr, addr, sizeof(addr));
+	zt_addr_format(c->tuple.daddr, addr, sizeof(addr));
 	zt_span_set_str(span, "client.address", addr);
 	zt_span_set_int(span, "client.port", c->tuple.dport);
 	zt_span_set_str(span, "network.peer.address", addr);
 	zt_span_set_int(span, "network.peer.port", c->tuple.dport);
 }
 
-static void set_client_attrs(struct zt_span *span, const struct zt_sb_conn *c,
-			     const struct zt_l7_record *rec)
+/* The server as the client sees it: the Host/:authority name, else the peer's address. */
+static void set_peer_attrs(struct zt_span *span, const struct zt_sb_conn *c,
+			   const struct zt_l7_record *rec)
 {
-	char addr[64], host[ZT_L7_HOST_MAX], url[ZT_L7_TARGET_MAX + ZT_L7_HOST_MAX + 16];
+	char addr[64], host[ZT_L7_HOST_MAX];
 
-	format_addr(c->tuple.daddr, addr, sizeof(addr));
+	zt_addr_format(c->tuple.daddr, addr, sizeof(addr));
 	host_name_only(rec->host, host, sizeof(host));
 	zt_span_set_str(span, "server.address", host[0] ? host : addr);
 	zt_span_set_int(span, "server.port", c->tuple.dport);
 	zt_span_set_str(span, "network.peer.address", addr);
 	zt_span_set_int(span, "network.peer.port", c->tuple.dport);
+}
+
+/* HTTP/2 streams: a reset, and headers decoded without the connection's HPACK history. */
+static void set_h2_attrs(struct zt_span *span, const struct zt_l7_record *rec)
+{
+	if (rec->proto != ZT_L7_HTTP2)
+		return;
+	if (rec->h2_reset && rec->h2_error)
+		zt_span_set_str(span, "http2.reset.error", zt_h2_error_name(rec->h2_error));
+	if (rec->headers_partial)
+		zt_span_set_bool(span, "zerotrace.headers.partial", true);
+}
+
+static void set_client_attrs(struct zt_span *span, const struct zt_sb_conn *c,
+			     const struct zt_l7_record *rec)
+{
+	char addr[64], url[ZT_L7_TARGET_MAX + ZT_L7_HOST_MAX + 16];
+
+	set_peer_attrs(span, c, rec);
+	zt_addr_format(c->tuple.daddr, addr, sizeof(addr));
 	if (strncmp(rec->target, "http://", 7) == 0)
 		snprintf(url, sizeof(url), "%s", rec->target);
 	else
@@ -525,10 +670,10 @@ static uint64_t to_real(uint64_t mono)
 static void record_ctx(struct zt_sb_conn *c, const struct zt_l7_record *rec, struct zt_req_ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
-	if (pending_pop(c, ctx))
+	if (pending_take(c, rec->stream_id, ctx))
 		return;
 	zt_span_builder_request_head(c, rec);
-	pending_pop(c, ctx);
+	pending_take(c, rec->stream_id, ctx);
 }
 
 static void span_set_ids(struct zt_span *span, const struct zt_req_ctx *ctx)
@@ -551,10 +696,15 @@ static void build_server_span(struct zt_sb_conn *c, const struct zt_l7_record *r
 	span->kind = ZT_SPAN_KIND_SERVER;
 	span->start_ns = to_real(rec->req_first.ts_exit);
 	span->end_ns = to_real(rec->has_response ? rec->resp_last.ts_exit : rec->req_last.ts_exit);
-	zt_http_span_name(rec->method, rec->target, span->name, sizeof(span->name));
-	set_common_http_attrs(span, rec);
+	if (rec->grpc) {
+		zt_grpc_span_fill(span, rec, true);
+	} else {
+		zt_http_span_name(rec->method, rec->target, span->name, sizeof(span->name));
+		set_common_http_attrs(span, rec);
+		set_status(span, rec, true);
+	}
 	set_server_attrs(span, c, rec);
-	set_status(span, rec, true);
+	set_h2_attrs(span, rec);
 	stats.server_spans++;
 }
 
@@ -568,11 +718,33 @@ static void build_client_span(struct zt_sb_conn *c, const struct zt_l7_record *r
 	span->kind = ZT_SPAN_KIND_CLIENT;
 	span->start_ns = to_real(rec->req_first.ts_enter);
 	span->end_ns = to_real(rec->has_response ? rec->resp_last.ts_exit : rec->req_last.ts_exit);
-	snprintf(span->name, sizeof(span->name), "%s", rec->method[0] ? rec->method : "HTTP");
-	set_common_http_attrs(span, rec);
-	set_client_attrs(span, c, rec);
-	set_status(span, rec, false);
+	if (rec->grpc) {
+		zt_grpc_span_fill(span, rec, false);
+		set_peer_attrs(span, c, rec);
+	} else {
+		snprintf(span->name, sizeof(span->name), "%s", rec->method[0] ? rec->method : "HTTP");
+		set_common_http_attrs(span, rec);
+		set_client_attrs(span, c, rec);
+		set_status(span, rec, false);
+	}
+	set_h2_attrs(span, rec);
 	stats.client_spans++;
+}
+
+/* Database query or command: a CLIENT span under the server request its thread handles. */
+static void build_db_span(struct zt_sb_conn *c, const struct zt_l7_record *rec,
+			  struct zt_span *span)
+{
+	struct zt_req_ctx ctx;
+
+	record_ctx(c, rec, &ctx);
+	span_set_ids(span, &ctx);
+	span->kind = ZT_SPAN_KIND_CLIENT;
+	span->start_ns = to_real(rec->req_first.ts_enter);
+	span->end_ns = to_real(rec->has_response ? rec->resp_last.ts_exit : rec->req_last.ts_exit);
+	zt_db_span_fill(span, &c->tuple, rec);
+	stats.client_spans++;
+	stats.db_spans++;
 }
 
 void zt_span_builder_record(struct zt_sb_conn *c, const struct zt_l7_record *rec)
@@ -580,7 +752,9 @@ void zt_span_builder_record(struct zt_sb_conn *c, const struct zt_l7_record *rec
 	struct zt_span *span = zt_span_new();
 
 	span->resource = zt_resource_ref(zt_proc_resource(c->tgid));
-	if (rec->req_dir == ZT_L7_INGRESS)
+	if (zt_l7_is_db(rec->proto))
+		build_db_span(c, rec, span);
+	else if (rec->req_dir == ZT_L7_INGRESS)
 		build_server_span(c, rec, span);
 	else
 		build_client_span(c, rec, span);
@@ -592,12 +766,8 @@ void zt_span_builder_record(struct zt_sb_conn *c, const struct zt_l7_record *rec
 void zt_span_builder_free(void)
 {
 	for (int i = 0; i < REGISTRY_BUCKETS; i++) {
-		while (injected_tab[i]) {
-			struct injected *e = injected_tab[i];
-
-			injected_tab[i] = e->next;
-			free(e);
-		}
+		while (injected_tab[i])
+			injected_free(&injected_tab[i]);
 	}
 	for (int i = 0; i < THREAD_BUCKETS; i++) {
 		while (threads[i]) {

@@ -1,11 +1,38 @@
-"""Demo HTTP service, unmodified by zerotrace: `service.py PORT [DOWNSTREAM_URL...]`.
-GET /<anything> calls every downstream URL in turn (plain urllib, no tracing code) and
-answers with what they said. Threaded: one thread per request."""
+"""Demo HTTP service, unmodified by zerotrace: `service.py PORT [DOWNSTREAM...]`.
+GET /<anything>/<id> calls every downstream in turn and answers with what they said. A
+downstream is an HTTP URL (plain urllib; <id> appended when it ends with /), postgresql://HOST:PORT/DB (psycopg2: looks the
+product <id> up) or redis://HOST:PORT (redis-py: counts a view of <id>). No tracing code.
+Threaded: one thread per request."""
 import sys
+import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DOWNSTREAM = sys.argv[2:]
+
+
+def call(url, item):
+    u = urllib.parse.urlsplit(url)
+    if u.scheme == "postgresql":
+        import psycopg2
+        conn = psycopg2.connect(host=u.hostname, port=u.port, user="postgres",
+                                dbname=u.path.lstrip("/"))
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT name, stock FROM products WHERE sku = %s", (item,))
+            row = cur.fetchone()
+        conn.close()
+        return "%s: %s in stock" % row if row else "no product %s" % item
+    if u.scheme == "redis":
+        import redis
+        r = redis.Redis(host=u.hostname, port=u.port)
+        views = r.incr("views:%s" % item)
+        r.close()
+        return "%d views" % views
+    if url.endswith("/"):
+        url += item
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return r.read().decode().strip()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -17,10 +44,10 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         parts = []
         status = 200
+        item = self.path.rstrip("/").rsplit("/", 1)[-1]
         for url in DOWNSTREAM:
             try:
-                with urllib.request.urlopen(url, timeout=5) as r:
-                    parts.append(r.read().decode().strip())
+                parts.append(call(url, item))
             except Exception as e:
                 parts.append("error: %s" % e)
                 status = 502

@@ -6,7 +6,8 @@
  *
  * Prints figures, asserts nothing:
  *   replay: full pipeline, spans/s on one core (parse -> span -> OTLP protobuf)
- *   parse:  the HTTP/1 parser alone, records/s
+ *   parse:  the HTTP/1 parser alone, records/s; then the PostgreSQL, Redis and HTTP/2 (gRPC,
+ *           HPACK included) parsers alone on one request/response pair each
  *   encode: otlp_encode_protobuf alone on a batch of real pipeline spans, spans/s
  *
  * usage: replay [PAIRS [pipeline]]   (default 2000000 request/response pairs after a warm-up;
@@ -387,6 +388,105 @@ static double bench_parse(uint64_t *records_out)
 	return el;
 }
 
+/* ---- other protocols' parsers alone: one request/response pair fed over and over ---- */
+
+/* PostgreSQL simple query and its one-row answer (RowDescription, DataRow, CommandComplete,
+ * ReadyForQuery), as psycopg2 and the server send them. */
+static const uint8_t pg_req[] =
+	"Q\x00" "\x00" "\x00" "0SELECT name, price FROM items WHERE id = 42\x00";
+static const uint8_t pg_resp[] =
+	"T\x00" "\x00" "\x00" "5\x00" "\x02" "name\x00" "\x00" "\x00" "@\x01" "\x00" "\x02" "\x00"
+	"\x00" "\x00" "\x19" "\xff" "\xff" "\xff" "\xff" "\xff" "\xff" "\x00" "\x00" "price\x00"
+	"\x00" "\x00" "@\x01" "\x00" "\x03" "\x00" "\x00" "\x06" "\xa4" "\xff" "\xff" "\x00" "\x01"
+	"\x00" "\x06" "\x00" "\x00" "D\x00" "\x00" "\x00" "\x19" "\x00" "\x02" "\x00" "\x00" "\x00"
+	"\x07" "item 42\x00" "\x00" "\x00" "\x04" "63.0C\x00" "\x00" "\x00" "\x0d" "SELECT 1\x00"
+	"Z\x00" "\x00" "\x00" "\x05" "I";
+/* Redis GET and its bulk reply. */
+static const uint8_t redis_req[] = "*2\r\n$3\r\nGET\r\n$6\r\nuser:1\r\n";
+static const uint8_t redis_resp[] = "$5\r\nalice\r\n";
+/*
+ * HTTP/2 gRPC unary call after the preface and SETTINGS: request HEADERS (static-table
+ * indexes and literals without indexing) + DATA with END_STREAM; response HEADERS + DATA +
+ * trailers (grpc-status). The stream id grows by 2 per call (patched in place).
+ */
+static const uint8_t h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+				    "\x00" "\x00" "\x00" "\x04" "\x00" "\x00" "\x00" "\x00" "\x00";
+static const uint8_t h2_settings[] = "\x00" "\x00" "\x00" "\x04" "\x00" "\x00" "\x00" "\x00" "\x00";
+static uint8_t h2_req[] =
+	"\x00" "\x00" "J\x01" "\x04" "\x00" "\x00" "\x00" "\x01" "\x83" "\x86" "\x04" "\x15"
+	"/zt.shop.Shop/GetItem\x01" "\x0f" "127.0.0.1:50051\x0f" "\x10" "\x10" "application/grpc\x00"
+	"\x02" "te\x08" "trailers\x00" "\x00" "\x07" "\x00" "\x01" "\x00" "\x00" "\x00" "\x01" "\x00"
+	"\x00" "\x00" "\x00" "\x02" "\x08" "\x07";
+static uint8_t h2_resp[] =
+	"\x00" "\x00" "\x14" "\x01" "\x04" "\x00" "\x00" "\x00" "\x01" "\x88" "\x0f" "\x10" "\x10"
+	"application/grpc\x00" "\x00" "\x0e" "\x00" "\x00" "\x00" "\x00" "\x00" "\x01" "\x00" "\x00"
+	"\x00" "\x00" "\x09" "\x08" "\x07" "\x12" "\x05" "item7\x00" "\x00" "\x0f" "\x01" "\x05"
+	"\x00" "\x00" "\x00" "\x01" "\x00" "\x0b" "grpc-status\x01" "0";
+
+static void h2_set_stream(uint8_t *frames, size_t len, uint32_t id)
+{
+	for (size_t off = 0; off + 9 <= len;) {
+		uint32_t flen = (uint32_t)frames[off] << 16 | frames[off + 1] << 8 | frames[off + 2];
+
+		frames[off + 5] = id >> 24;
+		frames[off + 6] = id >> 16;
+		frames[off + 7] = id >> 8;
+		frames[off + 8] = id;
+		off += 9 + flen;
+	}
+}
+
+static double bench_proto(const struct zt_parser_ops *ops, const uint8_t *req, size_t req_len,
+			  uint8_t *resp, size_t resp_len, bool h2, uint64_t *records_out)
+{
+	struct zt_l7_sink sink = { .emit = count_emit, .request_head = count_head };
+	struct zt_chunk_meta meta = { .ts_enter = 1, .ts_exit = 2, .tid = 1 };
+	void *p = ops->create();
+	double t0 = now_s(), el = 0;
+	uint32_t stream = 1;
+	uint64_t i = 0;
+
+	parse_records = 0;
+	if (h2 && (ops->feed(p, ZT_L7_EGRESS, h2_preface, sizeof(h2_preface) - 1, &meta, &sink) ||
+		   ops->feed(p, ZT_L7_INGRESS, h2_settings, sizeof(h2_settings) - 1, &meta, &sink))) {
+		fprintf(stderr, "parse: %s refused the preface\n", ops->name);
+		exit(1);
+	}
+	for (;;) {
+		if (h2) {
+			h2_set_stream((uint8_t *)req, req_len, stream);
+			h2_set_stream(resp, resp_len, stream);
+			stream += 2;
+			if (stream > 0x7ffffff0u)
+				stream = 1;
+		}
+		meta.ts_enter += 1000;
+		meta.ts_exit += 1000;
+		if (ops->feed(p, ZT_L7_EGRESS, req, req_len, &meta, &sink) ||
+		    ops->feed(p, ZT_L7_INGRESS, resp, resp_len, &meta, &sink)) {
+			fprintf(stderr, "parse: %s refused the stream\n", ops->name);
+			exit(1);
+		}
+		i++;
+		if ((i & 0x3fff) == 0 && (el = now_s() - t0) > PHASE_S)
+			break;
+	}
+	ops->destroy(p);
+	*records_out = parse_records;
+	return el;
+}
+
+static void print_proto(const char *what, const struct zt_parser_ops *ops, const uint8_t *req,
+			size_t req_len, uint8_t *resp, size_t resp_len, bool h2)
+{
+	uint64_t records;
+	double el = bench_proto(ops, req, req_len, resp, resp_len, h2, &records);
+
+	printf("parse: %.0f records/s per core (%s, %zu B request + %zu B response per record)\n",
+	       (double)records / el, what, req_len, resp_len);
+	fflush(stdout);
+}
+
 /* ---- encoder alone ---- */
 
 static double bench_encode_only(struct zt_span *const *spans, size_t n, uint64_t *spans_out,
@@ -486,6 +586,12 @@ int main(int argc, char **argv)
 	printf("parse: %.0f records/s per core (HTTP/1 parser alone, ~%zu B request + %zu B response "
 	       "per record)\n", (double)records / el, strlen(req_heads[0]), resp_len);
 	fflush(stdout);
+	print_proto("PostgreSQL simple query", &zt_pgsql_parser, pg_req, sizeof(pg_req) - 1,
+		    (uint8_t *)pg_resp, sizeof(pg_resp) - 1, false);
+	print_proto("Redis GET", &zt_redis_parser, redis_req, sizeof(redis_req) - 1,
+		    (uint8_t *)redis_resp, sizeof(redis_resp) - 1, false);
+	print_proto("HTTP/2 gRPC unary call incl. HPACK", &zt_http2_parser, h2_req, sizeof(h2_req) - 1,
+		    h2_resp, sizeof(h2_resp) - 1, true);
 
 	if (bexp.n_sample) {
 		el = bench_encode_only(bexp.sample, bexp.n_sample, &enc_spans, &enc_bytes);

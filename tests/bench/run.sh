@@ -1,8 +1,8 @@
 #!/bin/sh
 # zerotrace benchmarks: the userspace pipeline replayed without the kernel, nginx under wrk
-# without and with the agent, chain accuracy through proxies, and nginx proxy throughput with
-# propagation on and off. Prints figures and a summary block to paste into a README;
-# asserts nothing (the exit code is non-zero only when a benchmark could not run).
+# without and with the agent, chain accuracy through proxies, nginx proxy throughput with
+# propagation on and off, and protocol clients (pgbench, redis-benchmark, h2load) without and
+# with the agent. Prints figures and a summary block to paste into a README; asserts nothing (the exit code is non-zero only when a benchmark could not run).
 #
 #   usage: sh tests/bench/run.sh BUILD_DIR      (make bench builds everything and runs this)
 #
@@ -40,6 +40,12 @@ echo "== chain accuracy: requests through traced services that form one connecte
 ZT_BENCH_SUMMARY="$TMP/chain.sum" timeout -k 30 1200 python3 "$HERE/chain_accuracy.py" "$BUILD" ||
 	{ echo "run.sh: chain_accuracy.py failed" >&2; rc=1; }
 
+echo
+echo "== protocol clients: pgbench, redis-benchmark and h2load, untraced vs traced"
+: > "$TMP/db.sum"
+ZT_BENCH_SUMMARY="$TMP/db.sum" timeout -k 30 900 python3 "$HERE/proto_bench.py" "$BUILD" ||
+	{ echo "run.sh: proto_bench.py failed" >&2; rc=1; }
+
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 echo
 echo "zerotrace benchmarks"
@@ -48,5 +54,6 @@ grep -E '^(replay|parse|encode): [^ ]' "$TMP/replay.out" | sed 's/^/  /'
 sed 's/^/  /' "$TMP/nginx.sum"
 sed 's/^/  /' "$TMP/proxy.sum"
 sed 's/^/  /' "$TMP/chain.sum"
+sed 's/^/  /' "$TMP/db.sum"
 echo "  (benchmarks took $(($(date +%s) - t0)) s)"
 exit $rc

@@ -275,7 +275,7 @@ static void test_injected_ids(void **state)
 	conn_init(&c, 1, ZT_ROLE_CLIENT, 40000, 8080);
 	conn_init(&other, 2, ZT_ROLE_CLIENT, 40001, 8080);
 	kctx_fill(&k, 0x11, 0x22, 0x33);
-	zt_span_builder_injected(c.tgid, &c.tuple, &k);
+	zt_span_builder_injected(c.tgid, &c.tuple, &k, 0);
 	rec_init(&r, ZT_L7_EGRESS, "GET", "/x", 200, 0, 1);
 	zt_span_builder_request_head(&other, &r);
 	zt_span_builder_record(&other, &r);
