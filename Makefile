@@ -74,8 +74,9 @@ $(BUILD)/obj/%.o: %.c $(HDRS) $(PROTO_H)
 # Only the loader includes the generated skeleton.
 $(BUILD)/obj/src/bpf_loader.o: $(BUILD)/zerotrace.skel.h
 
+# Rebuilt from scratch: ar would keep members of sources that no longer exist.
 $(BUILD)/libzt.a: $(LIB_OBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/zerotrace: $(BUILD)/obj/src/main.o $(BUILD)/libzt.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -10,9 +10,16 @@ DIR=$(mktemp -d /tmp/zerotrace-demo.XXXXXX)
 PG_PID=
 REDIS_PID=
 cleanup() {
-	[ -n "$PG_PID" ] && kill "$PG_PID" 2>/dev/null && wait "$PG_PID" 2>/dev/null
-	[ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
+	# pg_ctl, not kill: runuser passes a SIGTERM on to this shell's process group.
+	if [ -n "$PG_PID" ]; then
+		runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$DIR/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+	fi
+	if [ -n "$REDIS_PID" ]; then
+		kill "$REDIS_PID" 2>/dev/null || true
+	fi
+	wait 2>/dev/null || true
 	rm -rf "$DIR"
+	return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -1,5 +1,5 @@
 """Demo HTTP service, unmodified by zerotrace: `service.py PORT [DOWNSTREAM...]`.
-GET /<anything>/<id> calls every downstream in turn and answers with what they said. A
+GET /<anything>/<id> calls every downstream in turn (GET /ready only answers 204) and answers with what they said. A
 downstream is an HTTP URL (plain urllib; <id> appended when it ends with /), postgresql://HOST:PORT/DB (psycopg2: looks the
 product <id> up) or redis://HOST:PORT (redis-py: counts a view of <id>). No tracing code.
 Threaded: one thread per request."""
@@ -42,6 +42,11 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        if self.path == "/ready":
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         parts = []
         status = 200
         item = self.path.rstrip("/").rsplit("/", 1)[-1]
