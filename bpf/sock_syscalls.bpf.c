@@ -385,9 +385,27 @@ static __always_inline void zt_send_chunk(struct zt_conn_info *ci, struct zt_scr
 }
 
 /*
+ * HTTP/2 needs every header block (HPACK), and a server that falls behind reads 30 KiB at
+ * once: its syscalls are sent as pieces of ZT_MAX_CAPTURE bytes, each its own event, up to
+ * ZT_H2_PIECES; the last piece takes the rest (a gap past its capture). Other protocols and
+ * the last piece take everything. ZT_PIECE_LAST rides in the flags byte, kernel-side only.
+ */
+#define ZT_H2_PIECES 4
+#define ZT_PIECE_LAST 0x80
+
+static __always_inline __u32 zt_piece_len(const struct zt_conn_info *ci, __u32 len,
+					  __u32 sys_flags)
+{
+	if (ci->proto != ZT_PROTO_HTTP2 || ((sys_flags >> 8) & ZT_PIECE_LAST) ||
+	    len <= ZT_MAX_CAPTURE)
+		return len;
+	return ZT_MAX_CAPTURE;
+}
+
+/*
  * One chunk of payload: copy up to zt_capture_bytes and send it. A global function, so the
  * verifier checks it once instead of once per call site. sys_flags packs zt_syscall (low
- * byte) and ZT_DF_* flags (second byte).
+ * byte) and ZT_DF_* flags (second byte). Returns the bytes it covered (see zt_piece_len).
  */
 __noinline int zt_emit_chunk(__u64 fd, __u64 ubuf, __u32 len, __u32 sys_flags, __u64 ts)
 {
@@ -404,6 +422,9 @@ __noinline int zt_emit_chunk(__u64 fd, __u64 ubuf, __u32 len, __u32 sys_flags, _
 	sb = zt_scratch_get();
 	if (!sb)
 		return 0;
+	len = zt_piece_len(ci, len, sys_flags);
+	sys_flags &= ~(ZT_PIECE_LAST << 8);
+	flags &= ~ZT_PIECE_LAST;
 	n = zt_capture_len(len, flags, ci->proto);
 	if (n && bpf_probe_read_user(sb->data, n, (void *)ubuf)) {
 		zt_count(ZT_CNT_READ_FAIL);
@@ -415,7 +436,7 @@ __noinline int zt_emit_chunk(__u64 fd, __u64 ubuf, __u32 len, __u32 sys_flags, _
 	zt_send_chunk(ci, sb, id, fd, len, n, tail, sys_flags, ts);
 	if (tail)
 		zt_emit_tail(sb, ubuf, len, tail);
-	return 0;
+	return len;
 }
 
 /* Copying iovecs into one capture, one bpf_loop step per vector. */
@@ -423,6 +444,8 @@ struct zt_vec_copy {
 	const struct iovec *iov;
 	struct zt_scratch_buf *sb;
 	__u32 iovcnt;
+	__u32 skip;		/* bytes of earlier pieces: not copied again */
+	__u32 pos;		/* bytes of the vectors walked so far */
 	__u32 cap;		/* bytes to capture in all */
 	__u32 off;		/* bytes captured so far */
 	__u32 walked;		/* vectors looked at */
@@ -439,6 +462,14 @@ static long zt_vec_copy_one(__u32 i, void *arg)
 	vc->walked = i + 1;
 	if (bpf_probe_read_user(&v, sizeof(v), &vc->iov[i]))
 		return 1;
+	vc->pos += v.iov_len;
+	if (vc->pos <= vc->skip)
+		return 0;
+	if (vc->pos - v.iov_len < vc->skip) {
+		/* This vector began in an earlier piece. */
+		v.iov_base = (char *)v.iov_base + (vc->skip - (vc->pos - v.iov_len));
+		v.iov_len = vc->pos - vc->skip;
+	}
 	c = v.iov_len < vc->cap - vc->off ? v.iov_len : vc->cap - vc->off;
 	if (!c)
 		return 0;
@@ -461,9 +492,10 @@ static long zt_vec_copy_one(__u32 i, void *arg)
  */
 __noinline int zt_emit_vec(__u64 fd, __u64 iov_ptr, __u64 cnt_sys, __u32 len, __u64 ts)
 {
-	/* Five arguments at most: the vector count rides above zt_syscall. */
-	struct zt_vec_copy vc = { .iov = (const struct iovec *)iov_ptr, .iovcnt = cnt_sys >> 32 };
-	__u32 sys_flags = (__u32)cnt_sys;
+	/* Five arguments at most: cnt_sys packs skip << 32 | vector count << 16 | sys_flags. */
+	struct zt_vec_copy vc = { .iov = (const struct iovec *)iov_ptr,
+				  .iovcnt = (cnt_sys >> 16) & 0xffff, .skip = cnt_sys >> 32 };
+	__u32 sys_flags = cnt_sys & 0xffff;
 	__u64 id = bpf_get_current_pid_tgid(), n;
 	__u8 dir = zt_sys_dir(sys_flags & 0xff) & 1;
 	struct zt_conn_info *ci;
@@ -477,6 +509,8 @@ __noinline int zt_emit_vec(__u64 fd, __u64 iov_ptr, __u64 cnt_sys, __u32 len, __
 	vc.sb = zt_scratch_get();
 	if (!vc.sb)
 		return 0;
+	len = zt_piece_len(ci, len, sys_flags);
+	sys_flags &= ~(ZT_PIECE_LAST << 8);
 	vc.cap = zt_capture_len(len, 0, ci->proto);
 	bpf_loop(ZT_MAX_IOV, zt_vec_copy_one, &vc, 0);
 	if (vc.off < vc.cap && vc.walked == ZT_MAX_IOV && vc.iovcnt > ZT_MAX_IOV)
@@ -488,20 +522,38 @@ __noinline int zt_emit_vec(__u64 fd, __u64 iov_ptr, __u64 cnt_sys, __u32 len, __
 			     : [n] "+r"(n)
 			     : [mask] "i"(ZT_MAX_CAPTURE - 1));
 	zt_send_chunk(ci, vc.sb, id, fd, len, (__u32)n, 0, sys_flags, ts);
-	return 0;
+	return len;
 }
 
 static __always_inline void zt_emit_data(const struct zt_sys_args *args, __u64 ubuf, __u32 len,
 					 __u8 flags)
 {
-	zt_emit_chunk(args->fd, ubuf, len, args->sys | (__u32)flags << 8, args->ts);
+	for (int i = 0; i < ZT_H2_PIECES && len; i++) {
+		__u8 last = i == ZT_H2_PIECES - 1 ? ZT_PIECE_LAST : 0;
+		int done = zt_emit_chunk(args->fd, ubuf, len, args->sys | (__u32)(flags | last) << 8,
+					 args->ts);
+
+		if (done <= 0 || (__u32)done >= len)
+			break;
+		ubuf += done;
+		len -= done;
+	}
 }
 
 static __always_inline void zt_emit_iov(const struct zt_sys_args *args, __u64 iov_ptr, __u64 iovcnt, __u32 total)
 {
 	__u64 cnt = iovcnt > ZT_MAX_IOV ? ZT_MAX_IOV + 1 : iovcnt;
+	__u32 skip = 0;
 
-	zt_emit_vec(args->fd, iov_ptr, cnt << 32 | args->sys, total, args->ts);
+	for (int i = 0; i < ZT_H2_PIECES && skip < total; i++) {
+		__u64 last = i == ZT_H2_PIECES - 1 ? ZT_PIECE_LAST << 8 : 0;
+		int done = zt_emit_vec(args->fd, iov_ptr, (__u64)skip << 32 | cnt << 16 | args->sys | last,
+				       total - skip, args->ts);
+
+		if (done <= 0)
+			break;
+		skip += done;
+	}
 }
 
 static __always_inline void zt_emit_msghdr(const struct zt_sys_args *args, __u64 msg_ptr, __u32 total)

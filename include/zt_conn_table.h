@@ -12,6 +12,7 @@ struct zt_conn_stats {
 	uint64_t active;	/* connections in the table now */
 	uint64_t parsed_off;	/* given up: unparseable or unknown protocol */
 	uint64_t gap_bytes;	/* bytes missing between events (kernel drops/truncation) */
+	uint64_t uncaptured;	/* bytes of events past their capture (fed to parsers as gaps) */
 	uint64_t db_server_side;	/* database connections of a database server: not parsed */
 };
 

@@ -12,7 +12,7 @@
 /* Default payload captured per syscall: enough for a typical request head. */
 #define ZT_DEFAULT_CAPTURE 4096
 /* iovecs walked per readv/writev/sendmsg/recvmsg; the rest are counted as uncaptured bytes. */
-#define ZT_MAX_IOV 64
+#define ZT_MAX_IOV 1024
 /* mmsghdr entries walked per sendmmsg/recvmmsg. */
 #define ZT_MAX_MMSG 4
 /* cgroups that --cgroup can name. */

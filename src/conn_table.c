@@ -224,8 +224,11 @@ void zt_conn_on_data(const struct zt_data_event *ev, size_t size)
 	c->expect[dir] = ev->offset + ev->len;
 	if (captured && conn_feed(c, dir, ev->data, captured))
 		goto off;
-	if (ev->len > captured && conn_feed(c, dir, NULL, ev->len - captured))
-		goto off;
+	if (ev->len > captured) {
+		stats.uncaptured += ev->len - captured;
+		if (conn_feed(c, dir, NULL, ev->len - captured))
+			goto off;
+	}
 	return;
 off:
 	conn_switch_off(c);

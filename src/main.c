@@ -401,7 +401,8 @@ static void print_summary(struct zt_bpf *bpf, struct zt_reader *reader, const ch
 		"had traceparent %llu, no room %llu; forwarded re-parented %llu; "
 		"FIONREAD sockets %llu); "
 		"tcp option sent %llu, received %llu, no room %llu; "
-		"dropped: ringbuf %llu, read %llu, conn table %llu, iov %llu, gap bytes %llu, "
+		"dropped: ringbuf %llu, read %llu, conn table %llu, iov %llu, gap bytes %llu "
+		"(past capture %llu), "
 		"unparseable %llu, malformed %llu; database spans %llu (encrypted connections %llu, "
 		"server-side connections skipped %llu)\n",
 		(unsigned long long)rs.events, (unsigned long long)rs.bytes,
@@ -416,6 +417,7 @@ static void print_summary(struct zt_bpf *bpf, struct zt_reader *reader, const ch
 		(unsigned long long)cnt[ZT_CNT_RB_FULL],
 		(unsigned long long)cnt[ZT_CNT_READ_FAIL], (unsigned long long)cnt[ZT_CNT_CONN_FULL],
 		(unsigned long long)cnt[ZT_CNT_IOV_TRUNC], (unsigned long long)cs.gap_bytes,
+		(unsigned long long)cs.uncaptured,
 		(unsigned long long)cs.parsed_off, (unsigned long long)zt_l7_stats.malformed,
 		(unsigned long long)ss.db_spans, (unsigned long long)zt_l7_stats.encrypted,
 		(unsigned long long)cs.db_server_side);
