@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install every Debian package zerotrace needs to build, test and run its demo, and the npm
-# packages of the OpenTelemetry SDK interoperability tests (tests/integration/otel_sdk).
+# packages of the Node test services (tests/integration/otel_sdk, tests/integration/grpc/node).
 # Idempotent: packages already present are skipped; apt runs only when something is missing,
 # npm only when tests/integration/otel_sdk/node_modules is not what its lock file says.
 set -eu
@@ -52,27 +52,37 @@ if [ -n "$missing" ]; then
 	install_debian
 fi
 
-# npm packages of the OpenTelemetry SDK tests, pinned by package-lock.json. A stamp in
-# node_modules records the hash of package.json and the lock it was installed from. A failure
-# (no registry) only warns: those tests then skip, saying why; the build goes on.
-SDK_DIR="$ROOT/tests/integration/otel_sdk"
-if [ -f "$SDK_DIR/package.json" ] && command -v npm >/dev/null 2>&1; then
-	stamp="$SDK_DIR/node_modules/.zerotrace-installed"
-	if [ -f "$SDK_DIR/package-lock.json" ]; then
-		want=$(cat "$SDK_DIR/package.json" "$SDK_DIR/package-lock.json" | sha256sum | cut -d' ' -f1)
+# npm packages of the Node test services, pinned by package-lock.json: the OpenTelemetry SDK
+# tests (tests/integration/otel_sdk) and the @grpc/grpc-js server (tests/integration/grpc/node).
+# A stamp in node_modules records the hash of package.json and the lock it was installed from.
+# A failure (no registry) only warns: those tests then skip, saying why; the build goes on.
+npm_install() {
+	dir=$1
+	stamp="$dir/node_modules/.zerotrace-installed"
+	if [ -f "$dir/package-lock.json" ]; then
+		want=$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1)
 		npm_cmd="ci"
 	else
-		want=$(sha256sum < "$SDK_DIR/package.json" | cut -d' ' -f1)
+		want=$(sha256sum < "$dir/package.json" | cut -d' ' -f1)
 		npm_cmd="install"
 	fi
-	if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-		echo "install-deps: npm $npm_cmd in tests/integration/otel_sdk" >&2
-		if (cd "$SDK_DIR" && npm "$npm_cmd" --no-audit --no-fund --loglevel=error \
-			--fetch-retries=1 --fetch-timeout=60000 >/dev/null); then
-			echo "$want" > "$stamp"
-		else
-			echo "install-deps: warning: npm $npm_cmd failed in $SDK_DIR;" \
-				"the OpenTelemetry SDK tests will skip" >&2
-		fi
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+		return 0
 	fi
+	echo "install-deps: npm $npm_cmd in ${dir#$ROOT/}" >&2
+	if (cd "$dir" && npm "$npm_cmd" --no-audit --no-fund --loglevel=error \
+		--fetch-retries=1 --fetch-timeout=60000 >/dev/null); then
+		echo "$want" > "$stamp"
+	else
+		echo "install-deps: warning: npm $npm_cmd failed in $dir; the tests that need it" \
+			"will skip" >&2
+	fi
+}
+
+if command -v npm >/dev/null 2>&1; then
+	for dir in "$ROOT/tests/integration/otel_sdk" "$ROOT/tests/integration/grpc/node"; do
+		if [ -f "$dir/package.json" ]; then
+			npm_install "$dir"
+		fi
+	done
 fi

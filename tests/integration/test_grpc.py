@@ -1,5 +1,5 @@
-"""HTTP/2 and gRPC of unmodified programs: python grpcio clients and servers, nghttp2's nghttpd
-and h2load. Spans per call, gRPC status codes, streaming message counts, many streams on one
+"""HTTP/2 and gRPC of unmodified programs: python grpcio clients and servers, a Node
+@grpc/grpc-js server, nghttp2's nghttpd and h2load. Spans per call, gRPC status codes, streaming message counts, many streams on one
 connection, traceparent injected into HEADERS frames by the kernel, and chains in one trace."""
 import os
 import re
@@ -195,6 +195,34 @@ def test_grpc_chain_of_three_services_one_trace():
     assert_linked(c0[0], sa[0])
     assert_linked(sa[0], ca[0])
     assert_linked(ca[0], sb[0])
+
+
+def test_grpc_chain_through_node_grpc_js():
+    node_dir = os.path.join(GRPC, "node")
+    if not shutil.which("node"):
+        raise Skip("node is not installed")
+    if not os.path.isdir(os.path.join(node_dir, "node_modules", "@grpc", "grpc-js")):
+        raise Skip("@grpc/grpc-js not installed (scripts/install-deps.sh runs npm ci in %s)" % node_dir)
+    pb, pn = free_port(), free_port()
+    b = shop_server(pb, env=dict(os.environ, OTEL_SERVICE_NAME="shop-b"))
+    n = Proc(["node", os.path.join(node_dir, "server.js"), str(pn), os.path.join(GRPC, "shop.proto"),
+              "127.0.0.1:%d" % pb], env=dict(os.environ, OTEL_SERVICE_NAME="shop-node"))
+    try:
+        wait_port(pn)
+        agent, spans = traced_run([n.pid, b.pid], client_cmd(pn, "chain"),
+                                  env=dict(os.environ, OTEL_SERVICE_NAME="buyer"))
+    finally:
+        n.stop()
+        b.stop()
+    assert "via node" in agent.stdout, agent.stdout
+    c0 = rpc(spans, CLIENT, "GetItem", "buyer")
+    sn = rpc(spans, SERVER, "GetItem", "shop-node")
+    cn = rpc(spans, CLIENT, "GetItem", "shop-node")
+    sb = rpc(spans, SERVER, "GetItem", "shop-b")
+    assert len(c0) == len(sn) == len(cn) == len(sb) == 1, show(spans)
+    assert_linked(c0[0], sn[0])
+    assert_linked(sn[0], cn[0])
+    assert_linked(cn[0], sb[0])
 
 
 def test_mixed_chain_http1_grpc_http1_one_trace():
