@@ -11,6 +11,12 @@ import threading
 import time
 
 
+def wait_for_agent():
+    """The test starts the agent on this process now, with the connection open."""
+    print("connected", flush=True)
+    sys.stdin.readline()
+
+
 def pg_connect(port):
     import psycopg2
     return psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="shop")
@@ -41,8 +47,7 @@ def pg_late(port):
     conn.autocommit = True
     cur = conn.cursor()
     cur.execute("SELECT 1")
-    print("connected", flush=True)
-    sys.stdin.readline()
+    wait_for_agent()
     cur.execute("SELECT name FROM items WHERE id = 9")
     assert cur.fetchone()[0] == "item 9"
     conn.close()
@@ -78,8 +83,7 @@ def mysql_late(port):
     conn = my_connect(port)
     cur = conn.cursor()
     cur.execute("SELECT 1")
-    print("connected", flush=True)
-    sys.stdin.readline()
+    wait_for_agent()
     cur.execute("SELECT name FROM items WHERE id = 9")
     assert cur.fetchone()[0] == "item 9"
     conn.close()
@@ -142,8 +146,7 @@ def redis_pipeline(port):
 def redis_late(port):
     r = redis_conn(port)
     r.ping()
-    print("connected", flush=True)
-    sys.stdin.readline()
+    wait_for_agent()
     r.set("late", "yes")
     r.close()
 

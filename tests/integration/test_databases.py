@@ -37,6 +37,25 @@ def run_client(db, port, scenario, extra=()):
     return agent, spans
 
 
+def run_late(db, port):
+    """db_client.py's "late" scenario: it connects and queries, then the agent attaches to it
+    (--pid) and it queries again on the same connection. Returns the spans of that system."""
+    client = Proc([sys.executable, CLIENT_PY, db, str(port), "late"], stdin=subprocess.PIPE,
+                  stdout=subprocess.PIPE)
+    try:
+        assert client.p.stdout.readline().strip() == b"connected"
+        agent = Agent(["--pid", str(client.pid)])
+        agent.wait_ready()
+        client.p.stdin.write(b"go\n")
+        client.p.stdin.flush()
+        assert client.p.wait(30) == 0
+        agent.stop()
+    finally:
+        client.stop()
+    system = {"pg": "postgresql", "mysql": "mysql", "redis": "redis"}[db]
+    return db_spans(agent.spans(), system)
+
+
 # ---- PostgreSQL ----
 
 def test_postgres_queries_errors_transactions_large_results():
@@ -98,22 +117,9 @@ def test_postgres_extended_protocol_prepared_and_pipelined():
 
 
 def test_postgres_connection_opened_before_agent():
-    pg = db_servers.postgres()
-    client = Proc([sys.executable, CLIENT_PY, "pg", str(pg.port), "late"], stdin=subprocess.PIPE,
-                  stdout=subprocess.PIPE)
-    try:
-        assert client.p.stdout.readline().strip() == b"connected"
-        agent = Agent(["--pid", str(client.pid)])
-        agent.wait_ready()
-        client.p.stdin.write(b"go\n")
-        client.p.stdin.flush()
-        assert client.p.wait(30) == 0
-        agent.stop()
-        got = db_spans(agent.spans(), "postgresql")
-        late = by_text(got, "SELECT name FROM items WHERE id = ?")
-        assert len(late) == 1 and late[0]["attrs"]["db.response.returned_rows"] == 1, show(got)
-    finally:
-        client.stop()
+    got = run_late("pg", db_servers.postgres().port)
+    late = by_text(got, "SELECT name FROM items WHERE id = ?")
+    assert len(late) == 1 and late[0]["attrs"]["db.response.returned_rows"] == 1, show(got)
 
 
 # ---- MariaDB ----
@@ -168,21 +174,8 @@ def test_mysql_server_side_prepared_statements():
 
 
 def test_mysql_connection_opened_before_agent():
-    my = db_servers.mariadb()
-    client = Proc([sys.executable, CLIENT_PY, "mysql", str(my.port), "late"], stdin=subprocess.PIPE,
-                  stdout=subprocess.PIPE)
-    try:
-        assert client.p.stdout.readline().strip() == b"connected"
-        agent = Agent(["--pid", str(client.pid)])
-        agent.wait_ready()
-        client.p.stdin.write(b"go\n")
-        client.p.stdin.flush()
-        assert client.p.wait(30) == 0
-        agent.stop()
-        got = db_spans(agent.spans(), "mysql")
-        assert len(by_text(got, "SELECT name FROM items WHERE id = ?")) == 1, show(got)
-    finally:
-        client.stop()
+    got = run_late("mysql", db_servers.mariadb().port)
+    assert len(by_text(got, "SELECT name FROM items WHERE id = ?")) == 1, show(got)
 
 
 # ---- Redis ----
@@ -230,21 +223,8 @@ def test_redis_benchmark_pipelined_pairs_every_reply():
 
 
 def test_redis_connection_opened_before_agent():
-    rd = db_servers.redis()
-    client = Proc([sys.executable, CLIENT_PY, "redis", str(rd.port), "late"], stdin=subprocess.PIPE,
-                  stdout=subprocess.PIPE)
-    try:
-        assert client.p.stdout.readline().strip() == b"connected"
-        agent = Agent(["--pid", str(client.pid)])
-        agent.wait_ready()
-        client.p.stdin.write(b"go\n")
-        client.p.stdin.flush()
-        assert client.p.wait(30) == 0
-        agent.stop()
-        got = db_spans(agent.spans(), "redis")
-        assert [x for x in got if x["attrs"].get("db.query.text") == "SET late ?"], show(got)
-    finally:
-        client.stop()
+    got = run_late("redis", db_servers.redis().port)
+    assert [x for x in got if x["attrs"].get("db.query.text") == "SET late ?"], show(got)
 
 
 # ---- database spans inside an HTTP service; database servers traced too ----
