@@ -708,8 +708,10 @@ static void build_server_span(struct zt_sb_conn *c, const struct zt_l7_record *r
 	stats.server_spans++;
 }
 
-static void build_client_span(struct zt_sb_conn *c, const struct zt_l7_record *rec,
-			      struct zt_span *span)
+/* IDs and timing of a CLIENT span: from the entry of the request's first write to the
+ * return of the read that completed the response. */
+static void client_span_base(struct zt_sb_conn *c, const struct zt_l7_record *rec,
+			     struct zt_span *span)
 {
 	struct zt_req_ctx ctx;
 
@@ -718,6 +720,13 @@ static void build_client_span(struct zt_sb_conn *c, const struct zt_l7_record *r
 	span->kind = ZT_SPAN_KIND_CLIENT;
 	span->start_ns = to_real(rec->req_first.ts_enter);
 	span->end_ns = to_real(rec->has_response ? rec->resp_last.ts_exit : rec->req_last.ts_exit);
+	stats.client_spans++;
+}
+
+static void build_client_span(struct zt_sb_conn *c, const struct zt_l7_record *rec,
+			      struct zt_span *span)
+{
+	client_span_base(c, rec, span);
 	if (rec->grpc) {
 		zt_grpc_span_fill(span, rec, false);
 		set_peer_attrs(span, c, rec);
@@ -728,22 +737,14 @@ static void build_client_span(struct zt_sb_conn *c, const struct zt_l7_record *r
 		set_status(span, rec, false);
 	}
 	set_h2_attrs(span, rec);
-	stats.client_spans++;
 }
 
 /* Database query or command: a CLIENT span under the server request its thread handles. */
 static void build_db_span(struct zt_sb_conn *c, const struct zt_l7_record *rec,
 			  struct zt_span *span)
 {
-	struct zt_req_ctx ctx;
-
-	record_ctx(c, rec, &ctx);
-	span_set_ids(span, &ctx);
-	span->kind = ZT_SPAN_KIND_CLIENT;
-	span->start_ns = to_real(rec->req_first.ts_enter);
-	span->end_ns = to_real(rec->has_response ? rec->resp_last.ts_exit : rec->req_last.ts_exit);
+	client_span_base(c, rec, span);
 	zt_db_span_fill(span, &c->tuple, rec);
-	stats.client_spans++;
 	stats.db_spans++;
 }
 
