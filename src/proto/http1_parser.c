@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "l7_fifo.h"
 #include "zt_l7.h"
 #include "zt_span.h"
 
@@ -82,11 +83,8 @@ struct http1_dir {
 
 struct http1_conn {
 	struct http1_dir d[2];
-	struct http1_entry *q;	/* ring: qcount pending requests, then the one being built */
-	uint32_t qcap;
-	uint32_t qhead;
-	uint32_t qcount;
-	bool building;		/* a request head is being parsed into slot qcount */
+	struct zt_fifo q;	/* of http1_entry: pending requests, then the one being built */
+	bool building;		/* a request head is being parsed into the reserved slot */
 	bool resp_bound;	/* the FIFO head is paired with the response being parsed */
 	bool req_open;		/* the FIFO tail's request body is still being parsed */
 	bool stopped;		/* protocol switched or closed: ignore all bytes */
@@ -196,7 +194,7 @@ static enum zt_detect http1_match_start(const uint8_t *p, size_t n, bool want_re
 
 static struct http1_entry *http1_slot(struct http1_conn *c, uint32_t i)
 {
-	return &c->q[(c->qhead + i) % c->qcap];
+	return zt_fifo_at(&c->q, i);
 }
 
 static void http1_emit(struct zt_l7_record *rec, const struct zt_l7_sink *sink)
@@ -210,19 +208,16 @@ static void http1_emit(struct zt_l7_record *rec, const struct zt_l7_sink *sink)
 
 static void http1_pop(struct http1_conn *c)
 {
-	c->qhead = (c->qhead + 1) % c->qcap;
-	c->qcount--;
+	zt_fifo_pop(&c->q);
 	c->resp_bound = false;
-	if (!c->qcount)
+	if (!zt_fifo_count(&c->q))
 		c->req_open = false;	/* the popped entry was the tail */
 }
 
 /* Forget every pending request and the response being parsed. */
 static void http1_drop_pending(struct http1_conn *c)
 {
-	if (c->qcap)
-		c->qhead = (c->qhead + c->qcount) % c->qcap;
-	c->qcount = 0;
+	zt_fifo_clear(&c->q);
 	c->resp_bound = false;
 	c->req_open = false;
 	/* An upgrade verdict that can no longer arrive: look for requests again. */
@@ -243,27 +238,7 @@ static void http1_overflow(struct http1_conn *c, const struct zt_l7_sink *sink)
 	http1_slot(c, i + 1)->skip += drop->skip + 1;
 	if (i)
 		memcpy(drop, http1_slot(c, 0), sizeof(*drop));
-	c->qhead = (c->qhead + 1) % c->qcap;
-	c->qcount--;
-}
-
-static int http1_grow(struct http1_conn *c)
-{
-	uint32_t cap = c->qcap ? c->qcap * 2 : 1;
-	struct http1_entry *q;
-
-	if (cap > HTTP1_FIFO_MAX)
-		cap = HTTP1_FIFO_MAX;
-	q = malloc(cap * sizeof(*q));
-	if (!q)
-		return -1;
-	for (uint32_t i = 0; i < c->qcount; i++)
-		memcpy(&q[i], http1_slot(c, i), sizeof(*q));
-	free(c->q);
-	c->q = q;
-	c->qcap = cap;
-	c->qhead = 0;
-	return 0;
+	zt_fifo_pop(&c->q);
 }
 
 /* Slot for a new request, built in place to avoid copying records. */
@@ -272,11 +247,11 @@ static struct http1_entry *http1_reserve(struct http1_conn *c, const struct zt_l
 	struct http1_entry *e;
 	struct zt_l7_record *r;
 
-	if (c->qcount == HTTP1_FIFO_MAX)
+	if (zt_fifo_count(&c->q) == HTTP1_FIFO_MAX)
 		http1_overflow(c, sink);
-	if (c->qcount == c->qcap && http1_grow(c) < 0)
+	e = zt_fifo_reserve(&c->q);
+	if (!e)
 		return NULL;
-	e = http1_slot(c, c->qcount);
 	r = &e->rec;
 	zt_l7_record_clear(r, ZT_L7_HTTP1, (uint8_t)c->req_dir);
 	e->skip = 0;
@@ -290,7 +265,7 @@ static struct http1_entry *http1_pair(struct http1_conn *c, uint64_t seq)
 {
 	struct http1_entry *e;
 
-	if (!c->qcount)
+	if (!zt_fifo_count(&c->q))
 		return NULL;
 	e = http1_slot(c, 0);
 	if (e->skip) {
@@ -347,7 +322,7 @@ static void http1_msg_done(struct http1_conn *c, int dir, const struct zt_chunk_
 		return;
 	}
 	if (c->req_open) {
-		http1_slot(c, c->qcount - 1)->rec.req_last = *m;
+		http1_slot(c, zt_fifo_count(&c->q) - 1)->rec.req_last = *m;
 		c->req_open = false;
 	}
 	/* After an upgrade request the next bytes may be another protocol: wait for the answer. */
@@ -364,7 +339,7 @@ static void http1_body_bytes(struct http1_conn *c, int dir, uint64_t n,
 	if (http1_is_req_dir(c, dir)) {
 		if (!c->req_open)
 			return;
-		r = &http1_slot(c, c->qcount - 1)->rec;
+		r = &http1_slot(c, zt_fifo_count(&c->q) - 1)->rec;
 		r->req_body_bytes += n;
 		r->req_last = *m;
 	} else if (c->resp_bound) {
@@ -654,7 +629,7 @@ static int http1_header(struct http1_conn *c, int dir, const char *s, size_t n)
 	}
 	if (http1_is_req_dir(c, dir) && c->building &&
 	    (nlen == 4 || nlen == 10 || nlen == 11))
-		http1_req_header(&http1_slot(c, c->qcount)->rec, s, nlen, v, vlen);
+		http1_req_header(&http1_slot(c, zt_fifo_count(&c->q))->rec, s, nlen, v, vlen);
 	return 0;
 }
 
@@ -662,7 +637,7 @@ static int http1_req_head_done(struct http1_conn *c, int dir, const struct zt_ch
 			       const struct zt_l7_sink *sink)
 {
 	struct http1_dir *d = &c->d[dir];
-	struct http1_entry *e = http1_slot(c, c->qcount);
+	struct http1_entry *e = http1_slot(c, zt_fifo_count(&c->q));
 
 	/* RFC 9112 6.3: a request whose last coding is not chunked cannot be framed. */
 	if (d->msg.has_te && !d->msg.chunked)
@@ -671,7 +646,7 @@ static int http1_req_head_done(struct http1_conn *c, int dir, const struct zt_ch
 	e->upgrade = e->is_connect || (d->msg.conn_upgrade && d->msg.has_upgrade);
 	d->msg.switch_req = e->upgrade;
 	c->building = false;
-	c->qcount++;
+	zt_fifo_commit(&c->q);
 	/* Before the body and the response: the span builder fixes the request's IDs now. */
 	if (sink && sink->request_head)
 		sink->request_head(sink->ctx, &e->rec);
@@ -996,8 +971,10 @@ static void *http1_create(void)
 {
 	struct http1_conn *c = calloc(1, sizeof(*c));
 
-	if (c)
+	if (c) {
 		c->req_dir = -1;
+		zt_fifo_init(&c->q, sizeof(struct http1_entry), 1, HTTP1_FIFO_MAX);
+	}
 	return c;
 }
 
@@ -1009,7 +986,7 @@ static void http1_destroy(void *state)
 		return;
 	free(c->d[0].lbuf);
 	free(c->d[1].lbuf);
-	free(c->q);
+	zt_fifo_free(&c->q);
 	free(c);
 }
 
@@ -1051,7 +1028,7 @@ static void http1_close(void *state, const struct zt_chunk_meta *meta,
 {
 	struct http1_conn *c = state;
 
-	while (!c->malformed && c->qcount) {
+	while (!c->malformed && zt_fifo_count(&c->q)) {
 		http1_emit(&http1_slot(c, 0)->rec, sink);
 		http1_pop(c);
 	}

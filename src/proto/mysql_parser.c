@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "l7_fifo.h"
 #include "zt_l7.h"
 
 #define MYSQL_HDR_LEN 4
@@ -225,10 +226,7 @@ struct mysql_resp {
 
 struct mysql_conn {
 	struct mysql_dir d[2];
-	struct mysql_entry *q;	/* ring of qcount pending commands */
-	uint32_t qcap;
-	uint32_t qhead;
-	uint32_t qcount;
+	struct zt_fifo q;	/* of mysql_entry: pending commands */
 	struct mysql_resp resp;
 	bool resp_active;	/* the FIFO head's response is being parsed */
 	bool lost;		/* server side: framing lost, skipping until a resync */
@@ -370,7 +368,7 @@ static void mysql_stop(struct mysql_conn *c)
 	if (!c->stopped)
 		zt_l7_stats.encrypted++;
 	c->stopped = true;
-	c->qcount = 0;
+	zt_fifo_clear(&c->q);
 	c->resp_active = false;
 }
 
@@ -447,13 +445,12 @@ static void mysql_stmt_fill(struct mysql_conn *c, struct mysql_entry *e)
 
 static struct mysql_entry *mysql_slot(struct mysql_conn *c, uint32_t i)
 {
-	return &c->q[(c->qhead + i) % c->qcap];
+	return zt_fifo_at(&c->q, i);
 }
 
 static void mysql_pop(struct mysql_conn *c)
 {
-	c->qhead = (c->qhead + 1) % c->qcap;
-	c->qcount--;
+	zt_fifo_pop(&c->q);
 	c->resp_active = false;
 }
 
@@ -487,25 +484,6 @@ static void mysql_discard_head(struct mysql_conn *c, const struct zt_l7_sink *si
 	mysql_pop(c);
 }
 
-static int mysql_grow(struct mysql_conn *c)
-{
-	uint32_t cap = c->qcap ? c->qcap * 2 : 1;
-	struct mysql_entry *q;
-
-	if (cap > MYSQL_FIFO_MAX)
-		cap = MYSQL_FIFO_MAX;
-	q = malloc(cap * sizeof(*q));
-	if (!q)
-		return -1;
-	for (uint32_t i = 0; i < c->qcount; i++)
-		memcpy(&q[i], mysql_slot(c, i), sizeof(*q));
-	free(c->q);
-	c->q = q;
-	c->qcap = cap;
-	c->qhead = 0;
-	return 0;
-}
-
 static void mysql_server_lost(struct mysql_conn *c, uint64_t at)
 {
 	struct mysql_dir *d = &c->d[ZT_L7_INGRESS];
@@ -531,14 +509,14 @@ static struct mysql_entry *mysql_reserve(struct mysql_conn *c, uint64_t start_se
 {
 	struct mysql_entry *e;
 
-	if (c->qcount == MYSQL_FIFO_MAX) {
-		while (c->qcount)
+	if (zt_fifo_count(&c->q) == MYSQL_FIFO_MAX) {
+		while (zt_fifo_count(&c->q))
 			mysql_discard_head(c, sink);
 		mysql_server_lost(c, start_seq - 1);
 	}
-	if (c->qcount == c->qcap && mysql_grow(c) < 0)
+	e = zt_fifo_reserve(&c->q);
+	if (!e)
 		return NULL;
-	e = mysql_slot(c, c->qcount);
 	zt_l7_record_clear(&e->rec, ZT_L7_MYSQL, ZT_L7_EGRESS);
 	e->start_seq = start_seq;
 	e->stmt_id = 0;
@@ -850,7 +828,7 @@ static int mysql_command(struct mysql_conn *c, const struct zt_chunk_meta *m,
 		memcpy(e->rec.db_operation, "PREPARE", sizeof("PREPARE"));
 	}
 	mysql_command_args(c, e, ci->arg);
-	c->qcount++;
+	zt_fifo_commit(&c->q);
 	if (e->record && sink && sink->request_head)
 		sink->request_head(sink->ctx, &e->rec);
 	return 0;
@@ -895,7 +873,7 @@ static int mysql_handshake_response(struct mysql_conn *c, const struct zt_chunk_
 	e->record = false;
 	mysql_entry_request(c, e, m);
 	memcpy(e->rec.db_operation, "CONNECT", sizeof("CONNECT"));
-	c->qcount++;
+	zt_fifo_commit(&c->q);
 	/* 4.1: caps, max packet, charset, 23 reserved bytes; 3.20: caps and max packet. */
 	off = caps & MYSQL_CAP_PROTOCOL_41 ? 32 : 5;
 	ulen = mysql_cstr(p, n, off);
@@ -916,9 +894,9 @@ static void mysql_continuation(struct mysql_conn *c, const struct zt_chunk_meta 
 	const struct mysql_dir *d = &c->d[ZT_L7_EGRESS];
 	struct mysql_entry *e;
 
-	if (!c->qcount)
+	if (!zt_fifo_count(&c->q))
 		return;
-	e = mysql_slot(c, c->qcount - 1);
+	e = mysql_slot(c, zt_fifo_count(&c->q) - 1);
 	e->rec.req_last = *m;
 	e->rec.req_body_bytes += d->len;
 	/* The file ends with an empty packet; its packets may take the ids round to 0. */
@@ -1339,7 +1317,7 @@ static bool mysql_resp_begin(struct mysql_conn *c, const struct mysql_pkt *pk)
 	const struct mysql_dir *d = &c->d[ZT_L7_INGRESS];
 	struct mysql_entry *e;
 
-	if (!c->qcount)
+	if (!zt_fifo_count(&c->q))
 		return false;
 	e = mysql_slot(c, 0);
 	if (e->start_seq >= d->first_seq || pk->seq != e->resp_seq)
@@ -1549,13 +1527,13 @@ static bool mysql_tail_fits(const struct mysql_entry *e)
 static void mysql_tail_confirm(struct mysql_conn *c, const struct zt_l7_sink *sink)
 {
 	bool end = c->lost && c->tail_on && c->tail_end;
-	struct mysql_entry *e = c->qcount ? mysql_slot(c, 0) : NULL;
+	struct mysql_entry *e = zt_fifo_count(&c->q) ? mysql_slot(c, 0) : NULL;
 	struct mysql_pkt pk;
 	uint64_t affected;
 	uint32_t status;
 
 	mysql_tail_drop(c);
-	if (!end || c->qcount != 1 || !e->bound || e->start_seq > c->lost_at ||
+	if (!end || zt_fifo_count(&c->q) != 1 || !e->bound || e->start_seq > c->lost_at ||
 	    !mysql_tail_fits(e))
 		return;
 	pk.p = c->tail + c->end_off;
@@ -1631,7 +1609,7 @@ static bool mysql_server_header_ok(struct mysql_conn *c, uint32_t plen, uint8_t 
 	if (!c->server_pkts && seq == 0)
 		return true;
 	c->probe = false;
-	if (!c->qcount || !plen)
+	if (!zt_fifo_count(&c->q) || !plen)
 		return false;
 	e = mysql_slot(c, 0);
 	if (e->start_seq >= d->first_seq || seq != e->resp_seq)
@@ -1836,9 +1814,9 @@ static bool mysql_server_resync(struct mysql_conn *c, const struct zt_l7_sink *s
 {
 	uint32_t older = 0;
 
-	while (older < c->qcount && mysql_slot(c, older)->start_seq <= c->lost_at)
+	while (older < zt_fifo_count(&c->q) && mysql_slot(c, older)->start_seq <= c->lost_at)
 		older++;
-	if (older == c->qcount)
+	if (older == zt_fifo_count(&c->q))
 		return false;
 	while (older--)
 		mysql_discard_head(c, sink);
@@ -1872,7 +1850,7 @@ static uint64_t mysql_need(struct mysql_conn *c, int dir)
 			return 5;	/* statement id */
 		return 1;	/* the command byte: text may be cut */
 	}
-	if (d->buf[0] == 0xfe || d->buf[0] == 0xff || (!c->resp_active && !c->qcount))
+	if (d->buf[0] == 0xfe || d->buf[0] == 0xff || (!c->resp_active && !zt_fifo_count(&c->q)))
 		return UINT64_MAX;
 	st = c->resp_active ? c->resp.st : mysql_resp_start_st(mysql_slot(c, 0));
 	switch (st) {
@@ -2009,6 +1987,7 @@ static void *mysql_create(void)
 
 	if (!c)
 		return NULL;
+	zt_fifo_init(&c->q, sizeof(struct mysql_entry), 1, MYSQL_FIFO_MAX);
 	c->d[ZT_L7_EGRESS].buf = c->cbuf;
 	c->d[ZT_L7_EGRESS].cap = sizeof(c->cbuf);
 	c->d[ZT_L7_EGRESS].scan = true;
@@ -2026,7 +2005,7 @@ static void mysql_destroy(void *state)
 	if (!c)
 		return;
 	mysql_stmt_clear(c);
-	free(c->q);
+	zt_fifo_free(&c->q);
 	free(c);
 }
 
@@ -2077,9 +2056,9 @@ static void mysql_close(void *state, const struct zt_chunk_meta *meta,
 	(void)meta;
 	if (!c->malformed && !c->stopped)
 		mysql_tail_confirm(c, sink);
-	while (!c->malformed && !c->stopped && c->qcount)
+	while (!c->malformed && !c->stopped && zt_fifo_count(&c->q))
 		mysql_discard_head(c, sink);
-	c->qcount = 0;
+	zt_fifo_clear(&c->q);
 	c->resp_active = false;
 	c->stopped = true;
 }

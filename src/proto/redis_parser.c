@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "l7_fifo.h"
 #include "zt_l7.h"
 #include "zt_span.h"
 
@@ -252,10 +253,7 @@ struct redis_resp {
 struct redis_conn {
 	struct redis_req req;
 	struct redis_resp resp;
-	struct redis_cmd *q;	/* ring of qcount commands waiting for replies */
-	uint32_t qcap;
-	uint32_t qhead;
-	uint32_t qcount;
+	struct zt_fifo q;	/* of redis_cmd: commands waiting for replies */
 	uint32_t pending_skip;	/* replies due to dropped commands, for the next one queued */
 	uint64_t qtext;		/* db_query bytes the ring holds */
 	uint64_t seq;		/* feed() calls so far */
@@ -610,7 +608,7 @@ static void redis_query_add(struct redis_req *q, const char *s, size_t n, bool c
 
 static struct redis_cmd *redis_slot(struct redis_conn *c, uint32_t i)
 {
-	return &c->q[(c->qhead + i) % c->qcap];
+	return zt_fifo_at(&c->q, i);
 }
 
 static void redis_set_db(struct redis_conn *c, const char *db)
@@ -680,11 +678,10 @@ static void redis_pop(struct redis_conn *c)
 	uint32_t carry = cmd->skip;
 
 	redis_free_query(c, cmd);
-	c->qhead = (c->qhead + 1) % c->qcap;
-	c->qcount--;
+	zt_fifo_pop(&c->q);
 	if (!carry)
 		return;
-	if (c->qcount)
+	if (zt_fifo_count(&c->q))
 		redis_slot(c, 0)->skip += carry;
 	else
 		c->pending_skip += carry;
@@ -693,7 +690,7 @@ static void redis_pop(struct redis_conn *c)
 /* Commands the server does not answer (CLIENT REPLY OFF/SKIP) leave as they reach the head. */
 static void redis_drain(struct redis_conn *c, const struct zt_l7_sink *sink)
 {
-	while (c->qcount && redis_slot(c, 0)->no_reply) {
+	while (zt_fifo_count(&c->q) && redis_slot(c, 0)->no_reply) {
 		redis_emit(c, redis_slot(c, 0), NULL, sink);
 		redis_pop(c);
 	}
@@ -729,13 +726,12 @@ static void redis_forget(struct redis_conn *c, uint8_t kind)
 /* Forget every command waiting for a reply: their replies can no longer be paired. */
 static void redis_drop_pending(struct redis_conn *c)
 {
-	while (c->qcount) {
+	while (zt_fifo_count(&c->q)) {
 		struct redis_cmd *cmd = redis_slot(c, 0);
 
 		redis_forget(c, cmd->kind);
 		redis_free_query(c, cmd);
-		c->qhead = (c->qhead + 1) % c->qcap;
-		c->qcount--;
+		zt_fifo_pop(&c->q);
 	}
 	c->pending_skip = 0;
 }
@@ -782,7 +778,7 @@ static void redis_desync(struct redis_conn *c)
  */
 static void redis_overflow(struct redis_conn *c, const struct zt_l7_sink *sink)
 {
-	uint32_t i = c->qcount > 1 && redis_slot(c, 0)->confirms ? 1 : 0;
+	uint32_t i = zt_fifo_count(&c->q) > 1 && redis_slot(c, 0)->confirms ? 1 : 0;
 	struct redis_cmd *drop = redis_slot(c, i);
 	uint32_t due = drop->skip;
 
@@ -793,31 +789,11 @@ static void redis_overflow(struct redis_conn *c, const struct zt_l7_sink *sink)
 	redis_free_query(c, drop);
 	if (i)
 		memcpy(drop, redis_slot(c, 0), sizeof(*drop));
-	c->qhead = (c->qhead + 1) % c->qcap;
-	c->qcount--;
-	if (c->qcount > i)
+	zt_fifo_pop(&c->q);
+	if (zt_fifo_count(&c->q) > i)
 		redis_slot(c, i)->skip += due;
 	else
 		c->pending_skip += due;
-}
-
-static int redis_grow(struct redis_conn *c)
-{
-	uint32_t cap = c->qcap ? c->qcap * 2 : 4;
-	struct redis_cmd *q;
-
-	if (cap > REDIS_FIFO_MAX)
-		cap = REDIS_FIFO_MAX;
-	q = malloc(cap * sizeof(*q));
-	if (!q)
-		return -1;
-	for (uint32_t i = 0; i < c->qcount; i++)
-		memcpy(&q[i], redis_slot(c, i), sizeof(*q));
-	free(c->q);
-	c->q = q;
-	c->qcap = cap;
-	c->qhead = 0;
-	return 0;
 }
 
 /* Queue the command just parsed; the span builder hears of it before its reply. */
@@ -826,12 +802,12 @@ static int redis_push(struct redis_conn *c, const struct zt_l7_sink *sink)
 	struct redis_req *q = &c->req;
 	struct redis_cmd *cmd;
 
-	while (c->qcount &&
-	       (c->qcount == REDIS_FIFO_MAX || c->qtext + q->qlen + 1 > REDIS_QTEXT_MAX))
+	while (zt_fifo_count(&c->q) &&
+	       (zt_fifo_count(&c->q) == REDIS_FIFO_MAX || c->qtext + q->qlen + 1 > REDIS_QTEXT_MAX))
 		redis_overflow(c, sink);
-	if (c->qcount == c->qcap && redis_grow(c) < 0)
+	cmd = zt_fifo_reserve(&c->q);
+	if (!cmd)
 		return -1;
-	cmd = redis_slot(c, c->qcount);
 	memcpy(cmd, &q->cmd, sizeof(*cmd));
 	cmd->query = malloc(q->qlen + 1);
 	if (!cmd->query)
@@ -842,7 +818,7 @@ static int redis_push(struct redis_conn *c, const struct zt_l7_sink *sink)
 	cmd->skip = c->pending_skip;
 	c->pending_skip = 0;
 	c->qtext += q->qlen + 1;
-	c->qcount++;
+	zt_fifo_commit(&c->q);
 	if (sink && sink->request_head)
 		sink->request_head(sink->ctx, redis_fill(c, cmd));
 	redis_drain(c, sink);
@@ -1426,8 +1402,8 @@ static bool redis_can_park(const struct redis_conn *c)
 	}
 	if (r->st != RESP_TYPE || r->depth || r->cur.started)
 		return false;
-	return q->argi && !q->hunted && q->epoch == c->epoch && !c->suspended && !c->qcount &&
-	       !c->pending_skip;
+	return q->argi && !q->hunted && q->epoch == c->epoch && !c->suspended &&
+	       !zt_fifo_count(&c->q) && !c->pending_skip;
 }
 
 /*
@@ -1778,9 +1754,9 @@ static bool redis_can_lose_end(const struct redis_conn *c)
 		return false;
 	if (!r->depth && r->st != RESP_BLOB && r->st != RESP_BLOB_CR && r->st != RESP_BLOB_LF)
 		return false;
-	if (c->suspended || c->qcount != 1 || c->pending_skip || c->req.st != REQ_START)
+	if (c->suspended || zt_fifo_count(&c->q) != 1 || c->pending_skip || c->req.st != REQ_START)
 		return false;
-	head = &c->q[c->qhead];
+	head = zt_fifo_at(&c->q, 0);
 	if (head->skip || head->done_seq >= cur->seq || redis_sub_kind(head->kind))
 		return false;
 	/* Subscribed in RESP2, an array may be a message rather than the reply. */
@@ -1805,7 +1781,7 @@ static void redis_resp_end_lost(struct redis_conn *c, const struct zt_l7_sink *s
 	/* Should the reply go on after all, its bytes do not parse as replies: hunt again. */
 	r->tentative = true;
 	zt_l7_stats.resyncs++;
-	if (c->qcount)
+	if (zt_fifo_count(&c->q))
 		redis_answer(c, redis_slot(c, 0), cur, &r->lost_last, sink);
 }
 
@@ -1854,7 +1830,7 @@ static void redis_route(struct redis_conn *c, const struct redis_reply *rep,
 	}
 	for (;;) {
 		redis_drain(c, sink);
-		if (!c->qcount)
+		if (!zt_fifo_count(&c->q))
 			return;	/* its command was not seen: the middle of a stream, or a gap */
 		head = redis_slot(c, 0);
 		if (head->skip) {
@@ -2056,7 +2032,7 @@ static int redis_aggregate(struct redis_conn *c, uint64_t n, const struct zt_chu
 /* SYNC's reply is an RDB file sent as "$<len>\r\n" and its bytes, without CRLF after them. */
 static bool redis_sync_reply(const struct redis_conn *c)
 {
-	const struct redis_cmd *head = c->qcount ? &c->q[c->qhead] : NULL;
+	const struct redis_cmd *head = zt_fifo_count(&c->q) ? zt_fifo_at(&c->q, 0) : NULL;
 
 	return !c->resp.depth && head && head->kind == REDIS_K_PSYNC && !c->suspended;
 }
@@ -2426,6 +2402,7 @@ static void *redis_create(void)
 	c->resp.tentative = true;
 	c->fresh = true;
 	c->n_chan = c->n_pat = c->n_shard = -1;
+	zt_fifo_init(&c->q, sizeof(struct redis_cmd), 4, REDIS_FIFO_MAX);
 	return c;
 }
 
@@ -2435,9 +2412,9 @@ static void redis_destroy(void *state)
 
 	if (!c)
 		return;
-	for (uint32_t i = 0; i < c->qcount; i++)
+	for (uint32_t i = 0; i < zt_fifo_count(&c->q); i++)
 		free(redis_slot(c, i)->query);
-	free(c->q);
+	zt_fifo_free(&c->q);
 	free(c->req.ibuf);
 	free(c);
 }
@@ -2508,7 +2485,7 @@ static void redis_close(void *state, const struct zt_chunk_meta *meta,
 		if (c->req.parked)
 			redis_unpark(c, sink);
 	}
-	while (!c->malformed && !c->stopped && c->qcount) {
+	while (!c->malformed && !c->stopped && zt_fifo_count(&c->q)) {
 		redis_emit(c, redis_slot(c, 0), NULL, sink);
 		redis_pop(c);
 	}
