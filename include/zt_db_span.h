@@ -14,8 +14,9 @@
 /* sanitize: literals in db.query.text become ?; query_max: its length limit in bytes. */
 void zt_db_span_configure(bool sanitize, size_t query_max);
 bool zt_l7_is_db(uint8_t proto);
-/* Name, attributes and status of a CLIENT span for rec (ids, times, resource set by the caller). */
-void zt_db_span_fill(struct zt_span *span, const struct zt_tuple *tuple,
+/* Name, attributes and status of a CLIENT span for rec (ids, times, resource set by the
+ * caller); peer_addr is the server's address as text. */
+void zt_db_span_fill(struct zt_span *span, const char *peer_addr, uint16_t peer_port,
 		     const struct zt_l7_record *rec);
 
 #endif

@@ -35,6 +35,7 @@ struct zt_sb_conn {
 	uint32_t fd;
 	uint64_t conn_id;
 	struct zt_tuple tuple;
+	char laddr[48], raddr[48];	/* the tuple's addresses as text, made at first use */
 	uint8_t role;		/* zt_role from the kernel */
 	struct zt_req_ctx pending[ZT_SB_PENDING];	/* FIFO of requests in flight */
 	uint32_t pending_head, pending_len;

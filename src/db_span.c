@@ -35,14 +35,14 @@ static const char *db_system(uint8_t proto)
 /* db.query.text: sanitised unless the user asked otherwise, cut at query_max bytes. */
 static void set_query_text(struct zt_span *span, const struct zt_l7_record *rec)
 {
+	/* Spans are built on the event thread only: one buffer serves them all. */
+	static char out[ZT_L7_DB_QUERY_MAX + 1];
 	size_t n = strlen(rec->db_query), cap = query_max + 1;
-	char *out;
 
 	if (!n)
 		return;
-	out = malloc(cap);
-	if (!out)
-		return;
+	if (cap > sizeof(out))
+		cap = sizeof(out);
 	if (!sanitize)
 		n = snprintf(out, cap, "%s", rec->db_query) >= (int)cap ? cap - 1 : n;
 	else if (rec->proto == ZT_L7_REDIS)
@@ -54,7 +54,6 @@ static void set_query_text(struct zt_span *span, const struct zt_l7_record *rec)
 		out[--n] = '\0';
 	if (n)
 		zt_span_set_strn(span, "db.query.text", out, n);
-	free(out);
 }
 
 /* Operation and collection: what the protocol named, else what the SQL text says. */
@@ -108,11 +107,10 @@ static void set_status(struct zt_span *span, const struct zt_l7_record *rec)
 	}
 }
 
-void zt_db_span_fill(struct zt_span *span, const struct zt_tuple *tuple,
+void zt_db_span_fill(struct zt_span *span, const char *peer_addr, uint16_t peer_port,
 		     const struct zt_l7_record *rec)
 {
 	const char *system = db_system(rec->proto);
-	char addr[64];
 
 	zt_span_set_str(span, "db.system.name", system);
 	if (rec->db_namespace[0])
@@ -121,10 +119,9 @@ void zt_db_span_fill(struct zt_span *span, const struct zt_tuple *tuple,
 	set_query_text(span, rec);
 	if (rec->db_rows >= 0 && rec->has_response)
 		zt_span_set_int(span, "db.response.returned_rows", rec->db_rows);
-	zt_addr_format(tuple->daddr, addr, sizeof(addr));
-	zt_span_set_str(span, "server.address", addr);
-	zt_span_set_int(span, "server.port", tuple->dport);
-	zt_span_set_str(span, "network.peer.address", addr);
-	zt_span_set_int(span, "network.peer.port", tuple->dport);
+	zt_span_set_str(span, "server.address", peer_addr);
+	zt_span_set_int(span, "server.port", peer_port);
+	zt_span_set_str(span, "network.peer.address", peer_addr);
+	zt_span_set_int(span, "network.peer.port", peer_port);
 	set_status(span, rec);
 }

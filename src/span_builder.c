@@ -579,30 +579,39 @@ static void set_common_http_attrs(struct zt_span *span, const struct zt_l7_recor
 	}
 }
 
-static void set_server_attrs(struct zt_span *span, const struct zt_sb_conn *c,
+/* The connection's local or remote address as text: formatted once, not once per span. */
+static const char *conn_addr(struct zt_sb_conn *c, bool remote)
+{
+	char *out = remote ? c->raddr : c->laddr;
+
+	if (!out[0])
+		zt_addr_format(remote ? c->tuple.daddr : c->tuple.saddr, out, sizeof(c->raddr));
+	return out;
+}
+
+static void set_server_attrs(struct zt_span *span, struct zt_sb_conn *c,
 			     const struct zt_l7_record *rec)
 {
-	char addr[64], host[ZT_L7_HOST_MAX];
+	const char *peer = conn_addr(c, true);
+	char host[ZT_L7_HOST_MAX];
 
 	zt_span_set_str(span, "url.scheme", "http");
 	host_name_only(rec->host, host, sizeof(host));
-	zt_addr_format(c->tuple.saddr, addr, sizeof(addr));
-	zt_span_set_str(span, "server.address", host[0] ? host : addr);
+	zt_span_set_str(span, "server.address", host[0] ? host : conn_addr(c, false));
 	zt_span_set_int(span, "server.port", c->tuple.sport);
-	zt_addr_format(c->tuple.daddr, addr, sizeof(addr));
-	zt_span_set_str(span, "client.address", addr);
+	zt_span_set_str(span, "client.address", peer);
 	zt_span_set_int(span, "client.port", c->tuple.dport);
-	zt_span_set_str(span, "network.peer.address", addr);
+	zt_span_set_str(span, "network.peer.address", peer);
 	zt_span_set_int(span, "network.peer.port", c->tuple.dport);
 }
 
 /* The server as the client sees it: the Host/:authority name, else the peer's address. */
-static void set_peer_attrs(struct zt_span *span, const struct zt_sb_conn *c,
+static void set_peer_attrs(struct zt_span *span, struct zt_sb_conn *c,
 			   const struct zt_l7_record *rec)
 {
-	char addr[64], host[ZT_L7_HOST_MAX];
+	const char *addr = conn_addr(c, true);
+	char host[ZT_L7_HOST_MAX];
 
-	zt_addr_format(c->tuple.daddr, addr, sizeof(addr));
 	host_name_only(rec->host, host, sizeof(host));
 	zt_span_set_str(span, "server.address", host[0] ? host : addr);
 	zt_span_set_int(span, "server.port", c->tuple.dport);
@@ -621,13 +630,13 @@ static void set_h2_attrs(struct zt_span *span, const struct zt_l7_record *rec)
 		zt_span_set_bool(span, "zerotrace.headers.partial", true);
 }
 
-static void set_client_attrs(struct zt_span *span, const struct zt_sb_conn *c,
+static void set_client_attrs(struct zt_span *span, struct zt_sb_conn *c,
 			     const struct zt_l7_record *rec)
 {
-	char addr[64], url[ZT_L7_TARGET_MAX + ZT_L7_HOST_MAX + 16];
+	const char *addr = conn_addr(c, true);
+	char url[ZT_L7_TARGET_MAX + ZT_L7_HOST_MAX + 16];
 
 	set_peer_attrs(span, c, rec);
-	zt_addr_format(c->tuple.daddr, addr, sizeof(addr));
 	if (strncmp(rec->target, "http://", 7) == 0)
 		snprintf(url, sizeof(url), "%s", rec->target);
 	else
@@ -744,7 +753,7 @@ static void build_db_span(struct zt_sb_conn *c, const struct zt_l7_record *rec,
 			  struct zt_span *span)
 {
 	client_span_base(c, rec, span);
-	zt_db_span_fill(span, &c->tuple, rec);
+	zt_db_span_fill(span, conn_addr(c, true), c->tuple.dport, rec);
 	stats.db_spans++;
 }
 
