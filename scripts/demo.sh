@@ -1,6 +1,7 @@
 #!/bin/sh
-# zerotrace demo: curl → frontend (python) → inventory (python) → nginx, PostgreSQL and Redis,
-# all unmodified, traced from outside; prints the waterfall of each request. Debian's python3
+# zerotrace demo: curl → frontend (python) → inventory (python) → nginx, PostgreSQL, Redis and
+# a gRPC service (python grpcio), all unmodified, traced from outside; prints the waterfall of
+# each request. Debian's python3
 # (/usr/bin) has the database clients that scripts/install-deps.sh installs.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,15 +49,24 @@ psql -h 127.0.0.1 -p 18094 -U postgres -qc 'CREATE DATABASE shop' >/dev/null
 psql -h 127.0.0.1 -p 18094 -U postgres -d shop -qc "CREATE TABLE products (sku int PRIMARY KEY, name text, stock int);
 	INSERT INTO products VALUES (1001, 'widget', 42), (1002, 'gadget', 7)" >/dev/null
 
-echo "demo: curl → frontend :18091 → inventory :18092 → nginx :18093, PostgreSQL :18094, Redis :18095"
+# The gRPC service's stubs, generated from the tests' Shop service.
+/usr/bin/python3 -m grpc_tools.protoc -I "$ROOT/tests/integration/grpc" --python_out="$DIR" \
+	--grpc_python_out="$DIR" "$ROOT/tests/integration/grpc/shop.proto"
+
+echo "demo: curl → frontend :18091 → inventory :18092 → nginx :18093, PostgreSQL :18094,"
+echo "      Redis :18095, gRPC pricing :18096"
 echo "      (the services and nginx are traced by zerotrace)"
 "$ZT" -o "$DIR/spans.jsonl" -- sh -c "
   OTEL_SERVICE_NAME=storage nginx -c $DIR/nginx.conf -p $DIR & P1=\$!
-  OTEL_SERVICE_NAME=inventory /usr/bin/python3 $ROOT/scripts/demo/service.py 18092 http://127.0.0.1:18093/stock.txt postgresql://127.0.0.1:18094/shop redis://127.0.0.1:18095 & P2=\$!
+  OTEL_SERVICE_NAME=pricing /usr/bin/python3 $ROOT/tests/integration/grpc/server.py 18096 $DIR >/dev/null & P4=\$!
+  SHOP_STUBS=$DIR OTEL_SERVICE_NAME=inventory /usr/bin/python3 $ROOT/scripts/demo/service.py 18092 http://127.0.0.1:18093/stock.txt postgresql://127.0.0.1:18094/shop redis://127.0.0.1:18095 grpc://127.0.0.1:18096 & P2=\$!
   OTEL_SERVICE_NAME=frontend /usr/bin/python3 $ROOT/scripts/demo/service.py 18091 http://127.0.0.1:18092/stock/ & P3=\$!
   for i in \$(seq 100); do curl -s -o /dev/null 127.0.0.1:18091/ready && break; sleep 0.1; done
   sleep 0.5
   curl -s 127.0.0.1:18091/checkout/1001 >/dev/null
+  # gRPC clients write from their own threads: a lone request lets zerotrace parent the
+  # call (see README, Limits), so the second checkout comes a little later.
+  sleep 2.2
   curl -s 127.0.0.1:18091/checkout/1002 >/dev/null
-  kill \$P1 \$P2 \$P3; wait
+  kill \$P1 \$P2 \$P3 \$P4; wait
 "

@@ -1,8 +1,10 @@
 """Demo HTTP service, unmodified by zerotrace: `service.py PORT [DOWNSTREAM...]`.
-GET /<anything>/<id> calls every downstream in turn (GET /ready only answers 204) and answers with what they said. A
-downstream is an HTTP URL (plain urllib; <id> appended when it ends with /), postgresql://HOST:PORT/DB (psycopg2: looks the
-product <id> up) or redis://HOST:PORT (redis-py: counts a view of <id>). No tracing code.
-Threaded: one thread per request."""
+GET /<anything>/<id> calls every downstream in turn (GET /ready only answers 204) and answers
+with what they said. A downstream is an HTTP URL (plain urllib; <id> appended when it ends
+with /), postgresql://HOST:PORT/DB (psycopg2: looks the product <id> up), redis://HOST:PORT
+(redis-py: counts a view of <id>) or grpc://HOST:PORT (grpcio: Shop.GetItem <id>; the
+generated stubs' directory in $SHOP_STUBS). No tracing code. Threaded: one thread per request."""
+import os
 import sys
 import urllib.parse
 import urllib.request
@@ -23,6 +25,8 @@ def call(url, item):
             row = cur.fetchone()
         conn.close()
         return "%s: %s in stock" % row if row else "no product %s" % item
+    if u.scheme == "grpc":
+        return grpc_item(u.netloc, int(item))
     if u.scheme == "redis":
         import redis
         r = redis.Redis(host=u.hostname, port=u.port)
@@ -33,6 +37,19 @@ def call(url, item):
         url += item
     with urllib.request.urlopen(url, timeout=5) as r:
         return r.read().decode().strip()
+
+
+STUBS = {}
+
+
+def grpc_item(target, item):
+    import grpc
+    if target not in STUBS:
+        sys.path.insert(0, os.environ["SHOP_STUBS"])
+        import shop_pb2_grpc
+        STUBS[target] = shop_pb2_grpc.ShopStub(grpc.insecure_channel(target))
+    import shop_pb2
+    return STUBS[target].GetItem(shop_pb2.ItemRequest(id=item), timeout=5).name
 
 
 class Handler(BaseHTTPRequestHandler):
