@@ -192,11 +192,6 @@ static __always_inline __u8 zt_classify(const __u8 *d, __u32 len)
 	return ZT_PROTO_UNKNOWN;
 }
 
-/* Well-known ports: typed messages seen mid-stream count only on these (see zt_classify_db). */
-#define ZT_PORT_PGSQL 5432
-#define ZT_PORT_MYSQL 3306
-#define ZT_PORT_REDIS 6379
-
 static __always_inline bool zt_is_digit(__u8 c)
 {
 	return c >= '0' && c <= '9';

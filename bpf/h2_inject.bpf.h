@@ -85,10 +85,8 @@ static __always_inline int zt_h2_block_has_tp(struct sk_msg_md *msg, __u32 blk, 
 		return -1;
 	if (len < 8)
 		return 0;
-	if (bpf_msg_pull_data(msg, blk, blk + len, 0))
-		return -1;
-	data = msg->data;
-	if (data + len > (__u8 *)msg->data_end)
+	data = zt_msg_bytes(msg, blk, len);
+	if (!data)
 		return -1;
 	buf = bpf_map_lookup_elem(&zt_head_scratch, &zero);
 	if (!buf || bpf_probe_read_kernel(buf->data, ((len - 1) & (ZT_H2_SCAN - 1)) + 1, data))
@@ -102,13 +100,9 @@ static __always_inline int zt_h2_block_has_tp(struct sk_msg_md *msg, __u32 blk, 
 /* Read the 9-byte frame header at off. */
 static __always_inline int zt_h2_frame_at(struct sk_msg_md *msg, __u32 off, struct zt_h2_frame *f)
 {
-	__u8 *d, *end;
+	__u8 *d = zt_msg_bytes(msg, off, ZT_H2_FRAME_HDR);
 
-	if (bpf_msg_pull_data(msg, off, off + ZT_H2_FRAME_HDR, 0))
-		return -1;
-	d = msg->data;
-	end = msg->data_end;
-	if (d + ZT_H2_FRAME_HDR > end)
+	if (!d)
 		return -1;
 	f->off = off;
 	f->len = (__u32)d[0] << 16 | (__u32)d[1] << 8 | d[2];
@@ -118,51 +112,22 @@ static __always_inline int zt_h2_frame_at(struct sk_msg_md *msg, __u32 off, stru
 	return d[3];
 }
 
-/* Insert the field at at and grow the frame at f->off; true when the message now has it. */
+/* Insert the field at `at` and grow the frame at f->off; true when the message now has it. */
 static __always_inline bool zt_h2_insert(struct sk_msg_md *msg, const struct zt_h2_frame *f,
 					 __u32 at, const struct zt_trace_ctx *ctx)
 {
 	__u32 len = f->len + ZT_H2_TP_FIELD_LEN;
-	__u8 *d;
+	__u8 *d = zt_msg_insert_room(msg, at, ZT_H2_TP_FIELD_LEN);
 
-	if (bpf_msg_push_data(msg, at, ZT_H2_TP_FIELD_LEN, 0))
+	if (!d)
 		return false;
-	if (bpf_msg_pull_data(msg, at, at + ZT_H2_TP_FIELD_LEN, 0) ||
-	    msg->data + ZT_H2_TP_FIELD_LEN > msg->data_end) {
-		bpf_msg_pop_data(msg, at, ZT_H2_TP_FIELD_LEN, 0);
-		return false;
-	}
-	d = msg->data;
-	if (d + ZT_H2_TP_FIELD_LEN > (__u8 *)msg->data_end) {
-		bpf_msg_pop_data(msg, at, ZT_H2_TP_FIELD_LEN, 0);
-		return false;
-	}
 	d[0] = 0x00;
 	d[1] = 11;
 	__builtin_memcpy(&d[2], "traceparent", 11);
-	d[13] = 55;
-	/* zt_format_traceparent writes "traceparent: <value>\r\n": reuse its value part. */
-	d[14] = '0';
-	d[15] = '0';
-	d[16] = '-';
-	for (int i = 0; i < 16; i++) {
-		d[17 + 2 * i] = zt_hex_digits[ctx->trace_id[i] >> 4];
-		d[18 + 2 * i] = zt_hex_digits[ctx->trace_id[i] & 15];
-	}
-	d[49] = '-';
-	for (int i = 0; i < 8; i++) {
-		d[50 + 2 * i] = zt_hex_digits[ctx->span_id[i] >> 4];
-		d[51 + 2 * i] = zt_hex_digits[ctx->span_id[i] & 15];
-	}
-	d[66] = '-';
-	d[67] = '0';
-	d[68] = '1';
-	if (bpf_msg_pull_data(msg, f->off, f->off + 3, 0) || msg->data + 3 > msg->data_end) {
-		bpf_msg_pop_data(msg, at, ZT_H2_TP_FIELD_LEN, 0);
-		return false;
-	}
-	d = msg->data;
-	if (d + 3 > (__u8 *)msg->data_end) {
+	d[13] = ZT_TP_VALUE_LEN;
+	zt_format_tp_value(&d[14], ctx);
+	d = zt_msg_bytes(msg, f->off, 3);
+	if (!d) {
 		bpf_msg_pop_data(msg, at, ZT_H2_TP_FIELD_LEN, 0);
 		return false;
 	}
@@ -281,14 +246,10 @@ static __always_inline void zt_h2_msg(struct sk_msg_md *msg)
 {
 	struct zt_h2_tx fresh = { .skip = ZT_H2_PREFACE_LEN }, *st;
 	struct zt_h2_walk w = { .msg = msg, .size = msg->size };
-	__u8 *data, *end;
+	__u8 *data = zt_msg_bytes(msg, 0, 8);
 
-	if (bpf_msg_pull_data(msg, 0, 8, 0))
-		return;
-	data = msg->data;
-	end = msg->data_end;
 	zt_msg_tuple(msg, &w.tuple);
-	if (data + 8 <= end && w.size >= ZT_H2_PREFACE_LEN && zt_is_method(data, "PRI * HT", 8))
+	if (data && w.size >= ZT_H2_PREFACE_LEN && zt_is_method(data, "PRI * HT", 8))
 		bpf_map_update_elem(&zt_h2_tx, &w.tuple, &fresh, BPF_ANY);
 	st = bpf_map_lookup_elem(&zt_h2_tx, &w.tuple);
 	if (!st) {

@@ -244,6 +244,36 @@ static __always_inline __u32 zt_ctx_u32(const __u32 *field)
 	return v;
 }
 
+/* Bytes [at, at + len) of the message made contiguous and writable, or NULL. */
+static __always_inline __u8 *zt_msg_bytes(struct sk_msg_md *msg, __u32 at, __u32 len)
+{
+	__u8 *d, *end;
+
+	if (bpf_msg_pull_data(msg, at, at + len, 0))
+		return NULL;
+	d = msg->data;
+	end = msg->data_end;
+	if (d + len > end)
+		return NULL;
+	return d;
+}
+
+/*
+ * len bytes of room inserted at `at`, to be written by the caller, or NULL with the message
+ * as it was: the room is never sent without what it was made for.
+ */
+static __always_inline __u8 *zt_msg_insert_room(struct sk_msg_md *msg, __u32 at, __u32 len)
+{
+	__u8 *d;
+
+	if (bpf_msg_push_data(msg, at, len, 0))
+		return NULL;
+	d = zt_msg_bytes(msg, at, len);
+	if (!d)
+		bpf_msg_pop_data(msg, at, len, 0);
+	return d;
+}
+
 static __always_inline void zt_msg_tuple(struct sk_msg_md *msg, struct zt_tuple *t)
 {
 	__u32 s4, d4, s6[4], d6[4];
@@ -299,15 +329,10 @@ static __always_inline bool zt_reparent_forwarded(struct sk_msg_md *msg, struct 
 			return false;
 	zt_client_ctx(ctx);
 	v += 36;	/* "00-" + trace id + "-": the parent-id's 16 hex digits */
-	if (bpf_msg_pull_data(msg, v, v + 16, 0))
+	data = zt_msg_bytes(msg, v, 16);
+	if (!data)
 		return false;
-	data = msg->data;
-	if (data + 16 > (__u8 *)msg->data_end)
-		return false;
-	for (int i = 0; i < 8; i++) {
-		data[2 * i] = zt_hex_digits[ctx->span_id[i] >> 4];
-		data[2 * i + 1] = zt_hex_digits[ctx->span_id[i] & 15];
-	}
+	zt_hex_write(data, ctx->span_id, 8);
 	return true;
 }
 
@@ -359,21 +384,8 @@ int zt_sk_msg(struct sk_msg_md *msg)
 		return ZT_SK_PASS;
 	}
 	zt_client_ctx(&ctx);
-	if (bpf_msg_push_data(msg, eol, ZT_TP_HEADER_LEN, 0)) {
-		zt_count(ZT_CNT_SKIP_PUSH);
-		return ZT_SK_PASS;
-	}
-	if (bpf_msg_pull_data(msg, eol, eol + ZT_TP_HEADER_LEN, 0) ||
-	    msg->data + ZT_TP_HEADER_LEN > msg->data_end) {
-		/* Never send the room we made without the header in it. */
-		bpf_msg_pop_data(msg, eol, ZT_TP_HEADER_LEN, 0);
-		zt_count(ZT_CNT_SKIP_PUSH);
-		return ZT_SK_PASS;
-	}
-	data = msg->data;
-	end = msg->data_end;
-	if (data + ZT_TP_HEADER_LEN > end) {
-		bpf_msg_pop_data(msg, eol, ZT_TP_HEADER_LEN, 0);
+	data = zt_msg_insert_room(msg, eol, ZT_TP_HEADER_LEN);
+	if (!data) {
 		zt_count(ZT_CNT_SKIP_PUSH);
 		return ZT_SK_PASS;
 	}

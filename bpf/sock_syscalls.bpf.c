@@ -176,6 +176,31 @@ static long zt_tp_search_byte(__u32 i, void *arg)
 	return 1;
 }
 
+/* Remember the process's last server request (see zt_proc_parent). */
+static __always_inline void zt_proc_req_set(__u32 tgid, const struct zt_trace_ctx *ctx)
+{
+	struct zt_proc_req *pr = bpf_map_lookup_elem(&zt_proc_req, &tgid);
+	struct zt_proc_req fresh = { .ctx = *ctx, .ts = bpf_ktime_get_ns() };
+
+	if (pr) {
+		pr->prev_ts = pr->ts;
+		pr->ts = fresh.ts;
+		pr->ctx = *ctx;
+		return;
+	}
+	bpf_map_update_elem(&zt_proc_req, &tgid, &fresh, BPF_ANY);
+}
+
+/* The thread now handles the request with these IDs: its outgoing requests are children. */
+static __always_inline void zt_request_begin(__u64 pid_tgid, __u32 fd,
+					     const struct zt_trace_ctx *ctx)
+{
+	struct zt_thread_req req = { .ctx = *ctx, .fd = fd };
+
+	bpf_map_update_elem(&zt_thread_ctx, &pid_tgid, &req, BPF_ANY);
+	zt_proc_req_set(pid_tgid >> 32, ctx);
+}
+
 /*
  * A server request was read into sb: give it kernel-made IDs (continuing its traceparent
  * when it has one) and make it the thread's current request, so outgoing requests the
@@ -184,7 +209,6 @@ static long zt_tp_search_byte(__u32 i, void *arg)
 static __noinline void zt_server_request(struct zt_scratch_buf *sb, __u32 n, __u64 pid_tgid,
 					 __u64 cookie, __u32 fd)
 {
-	struct zt_thread_req req = { .fd = fd };
 	struct zt_trace_ctx *rx;
 	struct zt_tp_search search = { .sb = sb, .len = n };
 	struct zt_trace_ctx *ctx = &sb->ev.ctx;
@@ -212,24 +236,9 @@ static __noinline void zt_server_request(struct zt_scratch_buf *sb, __u32 n, __u
 		zt_random_id(ctx->trace_id, 16);
 	}
 	zt_random_id(ctx->span_id, 8);
-	req.ctx = *ctx;
-	bpf_map_update_elem(&zt_thread_ctx, &pid_tgid, &req, BPF_ANY);
+	zt_request_begin(pid_tgid, fd, ctx);
 }
 
-/* Remember the process's last HTTP/2 server request (see zt_proc_parent). */
-static __always_inline void zt_proc_req_set(__u32 tgid, const struct zt_trace_ctx *ctx)
-{
-	struct zt_proc_req *pr = bpf_map_lookup_elem(&zt_proc_req, &tgid);
-	struct zt_proc_req fresh = { .ctx = *ctx, .ts = bpf_ktime_get_ns() };
-
-	if (pr) {
-		pr->prev_ts = pr->ts;
-		pr->ts = fresh.ts;
-		pr->ctx = *ctx;
-		return;
-	}
-	bpf_map_update_elem(&zt_proc_req, &tgid, &fresh, BPF_ANY);
-}
 
 /* "\x0btraceparent\x37": a literal field's plain name and the length of a plain value. */
 static long zt_h2_tp_search_byte(__u32 i, void *arg)
@@ -257,7 +266,6 @@ static __noinline bool zt_h2_server_request(struct zt_scratch_buf *sb, __u32 n, 
 					    __u32 fd)
 {
 	struct zt_tp_search search = { .sb = sb, .len = n };
-	struct zt_thread_req req = { .fd = fd };
 	struct zt_trace_ctx *ctx = &sb->ev.ctx;
 
 	__builtin_memset(ctx, 0, sizeof(*ctx));
@@ -265,9 +273,7 @@ static __noinline bool zt_h2_server_request(struct zt_scratch_buf *sb, __u32 n, 
 	if (!search.at || !zt_parse_traceparent(&sb->data[(search.at - 1) & (ZT_TP_SCAN - 1)], ctx))
 		return false;
 	zt_random_id(ctx->span_id, 8);
-	req.ctx = *ctx;
-	bpf_map_update_elem(&zt_thread_ctx, &pid_tgid, &req, BPF_ANY);
-	zt_proc_req_set(pid_tgid >> 32, ctx);
+	zt_request_begin(pid_tgid, fd, ctx);
 	return true;
 }
 
@@ -365,7 +371,6 @@ static __always_inline void zt_send_chunk(struct zt_conn_info *ci, struct zt_scr
 				sb->ev.flags |= ZT_DF_SERVER_CTX;
 		} else if (dir == ZT_DIR_INGRESS && zt_is_request_start(sb->data, n)) {
 			zt_server_request(sb, n, id, ci->cookie, (__u32)fd);
-			zt_proc_req_set(id >> 32, &sb->ev.ctx);
 			sb->ev.flags |= ZT_DF_SERVER_CTX;
 		} else if (dir == ZT_DIR_EGRESS && zt_is_method(sb->data, "HTTP/1.", 7)) {
 			/*

@@ -85,20 +85,34 @@ static __always_inline bool zt_parse_traceparent(const __u8 *p, struct zt_trace_
 	return true;
 }
 
+/* "00-<trace>-<span>-01" */
+#define ZT_TP_VALUE_LEN 55
+
+/* Lower-case hex of n bytes (2n characters) at out. */
+static __always_inline void zt_hex_write(__u8 *out, const __u8 *id, int n)
+{
+	for (int i = 0; i < n; i++) {
+		out[2 * i] = zt_hex_digits[id[i] >> 4];
+		out[2 * i + 1] = zt_hex_digits[id[i] & 15];
+	}
+}
+
+/* Write a traceparent value (ZT_TP_VALUE_LEN bytes) at out. */
+static __always_inline void zt_format_tp_value(__u8 *out, const struct zt_trace_ctx *ctx)
+{
+	__builtin_memcpy(out, "00-", 3);
+	zt_hex_write(out + 3, ctx->trace_id, 16);
+	out[35] = '-';
+	zt_hex_write(out + 36, ctx->span_id, 8);
+	__builtin_memcpy(out + 52, "-01", 3);
+}
+
 /* Write "traceparent: 00-<trace>-<span>-01\r\n" (ZT_TP_HEADER_LEN bytes) at out. */
 static __always_inline void zt_format_traceparent(__u8 *out, const struct zt_trace_ctx *ctx)
 {
-	__builtin_memcpy(out, "traceparent: 00-", 16);
-	for (int i = 0; i < 16; i++) {
-		out[16 + 2 * i] = zt_hex_digits[ctx->trace_id[i] >> 4];
-		out[17 + 2 * i] = zt_hex_digits[ctx->trace_id[i] & 15];
-	}
-	out[48] = '-';
-	for (int i = 0; i < 8; i++) {
-		out[49 + 2 * i] = zt_hex_digits[ctx->span_id[i] >> 4];
-		out[50 + 2 * i] = zt_hex_digits[ctx->span_id[i] & 15];
-	}
-	__builtin_memcpy(out + 65, "-01\r\n", 5);
+	__builtin_memcpy(out, "traceparent: ", 13);
+	zt_format_tp_value(out + 13, ctx);
+	__builtin_memcpy(out + 68, "\r\n", 2);
 }
 
 /* IDs of a client request: a child of the thread's server request, or a new trace. */

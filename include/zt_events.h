@@ -57,6 +57,12 @@ enum zt_proto {
 	ZT_PROTO_OFF = 255,	/* not interesting: no more events for this connection */
 };
 
+/* Well-known database ports: the kernel accepts mid-stream messages only there, and a
+ * lazily found socket on one of them locally is the database server's. */
+#define ZT_PORT_PGSQL 5432
+#define ZT_PORT_MYSQL 3306
+#define ZT_PORT_REDIS 6379
+
 /* Which syscall produced a data event (for debugging and sendfile accounting). */
 enum zt_syscall {
 	ZT_SYS_READ = 0, ZT_SYS_WRITE, ZT_SYS_READV, ZT_SYS_WRITEV, ZT_SYS_RECVFROM,

@@ -101,11 +101,11 @@ static uint16_t db_port(uint8_t proto)
 {
 	switch (proto) {
 	case ZT_PROTO_PGSQL:
-		return 5432;
+		return ZT_PORT_PGSQL;
 	case ZT_PROTO_MYSQL:
-		return 3306;
+		return ZT_PORT_MYSQL;
 	case ZT_PROTO_REDIS:
-		return 6379;
+		return ZT_PORT_REDIS;
 	default:
 		return 0;
 	}
