@@ -44,7 +44,7 @@ static void set_query_text(struct zt_span *span, const struct zt_l7_record *rec)
 	if (cap > sizeof(out))
 		cap = sizeof(out);
 	if (!sanitize)
-		n = snprintf(out, cap, "%s", rec->db_query) >= (int)cap ? cap - 1 : n;
+		n = zt_l7_copy_str(out, cap, rec->db_query, n) ? cap - 1 : n;
 	else if (rec->proto == ZT_L7_REDIS)
 		n = zt_redis_sanitize(rec->db_query, n, out, cap);
 	else
