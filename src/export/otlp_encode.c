@@ -696,7 +696,7 @@ int otlp_encode_protobuf(struct zt_span *const *spans, size_t n, uint8_t **out, 
 
 /* ---- text buffer ---- */
 
-static void buf_reserve(struct otlp_buf *b, size_t extra)
+void otlp_buf_reserve(struct otlp_buf *b, size_t extra)
 {
 	size_t cap = b->cap ? b->cap : 1024;
 	char *p;
@@ -710,14 +710,6 @@ static void buf_reserve(struct otlp_buf *b, size_t extra)
 		abort();
 	b->data = p;
 	b->cap = cap;
-}
-
-void otlp_buf_append(struct otlp_buf *b, const void *data, size_t n)
-{
-	buf_reserve(b, n);
-	memcpy(b->data + b->len, data, n);
-	b->len += n;
-	b->data[b->len] = '\0';
 }
 
 static void buf_puts(struct otlp_buf *b, const char *s)
@@ -817,23 +809,32 @@ static void json_str_member(struct otlp_buf *b, bool *first, const char *name, c
 	otlp_json_string(b, s, strlen(s));
 }
 
+/* Decimal digits of v (every span has several numbers: snprintf was a tenth of the writer). */
+static void json_decimal(struct otlp_buf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	otlp_buf_append(b, tmp + i, sizeof(tmp) - i);
+}
+
 /* proto3 JSON writes 64-bit integers as strings: JavaScript doubles cannot hold them. */
 static void json_u64_member(struct otlp_buf *b, bool *first, const char *name, uint64_t v)
 {
-	char tmp[32];
-
 	json_member(b, first, name);
-	snprintf(tmp, sizeof(tmp), "\"%llu\"", (unsigned long long)v);
-	buf_puts(b, tmp);
+	otlp_buf_append(b, "\"", 1);
+	json_decimal(b, v);
+	otlp_buf_append(b, "\"", 1);
 }
 
 static void json_u32_member(struct otlp_buf *b, bool *first, const char *name, uint32_t v)
 {
-	char tmp[16];
-
 	json_member(b, first, name);
-	snprintf(tmp, sizeof(tmp), "%u", v);
-	buf_puts(b, tmp);
+	json_decimal(b, v);
 }
 
 /* OTLP/JSON deviates from proto3 JSON here: ids are hex, not base64. */
@@ -871,7 +872,6 @@ static void json_double(struct otlp_buf *b, double d)
 static void json_value(struct otlp_buf *b, const pb_anyvalue *v)
 {
 	bool first = true;
-	char tmp[32];
 
 	otlp_buf_append(b, "{", 1);
 	switch (v->value_case) {
@@ -884,8 +884,9 @@ static void json_value(struct otlp_buf *b, const pb_anyvalue *v)
 		break;
 	case OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_INT_VALUE:
 		json_member(b, &first, "intValue");
-		snprintf(tmp, sizeof(tmp), "\"%lld\"", (long long)v->int_value);
-		buf_puts(b, tmp);
+		otlp_buf_append(b, v->int_value < 0 ? "\"-" : "\"", v->int_value < 0 ? 2 : 1);
+		json_decimal(b, v->int_value < 0 ? -(uint64_t)v->int_value : (uint64_t)v->int_value);
+		otlp_buf_append(b, "\"", 1);
 		break;
 	case OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_DOUBLE_VALUE:
 		json_member(b, &first, "doubleValue");

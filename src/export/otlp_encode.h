@@ -7,6 +7,7 @@
 #define ZT_OTLP_ENCODE_H
 
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 
 #include "zt_span.h"
@@ -25,8 +26,19 @@ struct otlp_buf {
 	size_t cap;
 };
 
-/* Appends n bytes; aborts when out of memory, like the rest of the agent's allocations. */
-void otlp_buf_append(struct otlp_buf *b, const void *data, size_t n);
+/* Makes room for extra more bytes and the NUL; aborts when out of memory, like the rest of
+ * the agent's allocations. */
+void otlp_buf_reserve(struct otlp_buf *b, size_t extra);
+
+/* Appends n bytes. Inline: the JSON writer appends a few bytes at a time, per span. */
+static inline void otlp_buf_append(struct otlp_buf *b, const void *data, size_t n)
+{
+	if (b->len + n >= b->cap)
+		otlp_buf_reserve(b, n);
+	memcpy(b->data + b->len, data, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
 void otlp_buf_reset(struct otlp_buf *b);
 void otlp_buf_free(struct otlp_buf *b);
 
