@@ -111,7 +111,7 @@ static __always_inline void zt_emit_conn(__u32 type, __u32 fd, __u64 ts_enter,
 	ev->role = ci->role;
 	ev->syscall = sys;
 	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
-	bpf_ringbuf_submit(ev, zt_rb_flags());
+	bpf_ringbuf_submit(ev, zt_rb_submit_flags(sizeof(*ev)));
 	zt_count(ZT_CNT_EVENTS);
 }
 

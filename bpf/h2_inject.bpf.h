@@ -193,14 +193,14 @@ struct zt_h2_walk {
 /* One request HEADERS frame: the field goes in unless a rule says no. Returns its growth. */
 static __always_inline __u32 zt_h2_headers(struct zt_h2_walk *w, const struct zt_h2_frame *f)
 {
-	struct zt_trace_ctx ctx;
+	struct zt_trace_ctx ctx, conn_parent;
 	__u32 why = zt_h2_check(w->msg, f, w->size, &w->give_up);
 
 	if (why) {
 		zt_count(why);
 		return 0;
 	}
-	zt_client_ctx(&ctx);
+	zt_client_ctx(&ctx, zt_client_parent(&w->tuple, &conn_parent));
 	if (!zt_h2_insert(w->msg, f, zt_h2_block_end(f), &ctx)) {
 		zt_count(ZT_CNT_SKIP_PUSH);
 		return 0;

@@ -35,6 +35,90 @@ struct zt_tcp_opt {
 	__u8 span_id[8];
 } __attribute__((packed));
 
+/* Context fields must be read at constant offsets from the context pointer itself. */
+static __always_inline __u32 zt_ctx_u32(const __u32 *field)
+{
+	__u32 v = *(volatile const __u32 *)field;
+
+	return v;
+}
+
+/* A connection's tuple from its context fields: s and d hold 1 (IPv4) or 4 words. */
+static __always_inline void zt_tuple_set(struct zt_tuple *t, __u32 family, __u32 lport,
+					 __u32 rport_net, const __u32 *s, const __u32 *d)
+{
+	__builtin_memset(t, 0, sizeof(*t));
+	t->family = family;
+	t->sport = lport;
+	t->dport = bpf_ntohl(rport_net);
+	if (family == 2) {
+		t->saddr[10] = t->saddr[11] = t->daddr[10] = t->daddr[11] = 0xff;
+		__builtin_memcpy(&t->saddr[12], s, 4);
+		__builtin_memcpy(&t->daddr[12], d, 4);
+		return;
+	}
+	__builtin_memcpy(t->saddr, s, 16);
+	__builtin_memcpy(t->daddr, d, 16);
+}
+
+static __always_inline void zt_msg_tuple(struct sk_msg_md *msg, struct zt_tuple *t)
+{
+	__u32 s[4] = {}, d[4] = {};
+
+	if (msg->family == 2) {
+		s[0] = msg->local_ip4;
+		d[0] = msg->remote_ip4;
+	} else {
+		s[0] = zt_ctx_u32(&msg->local_ip6[0]);
+		s[1] = zt_ctx_u32(&msg->local_ip6[1]);
+		s[2] = zt_ctx_u32(&msg->local_ip6[2]);
+		s[3] = zt_ctx_u32(&msg->local_ip6[3]);
+		d[0] = zt_ctx_u32(&msg->remote_ip6[0]);
+		d[1] = zt_ctx_u32(&msg->remote_ip6[1]);
+		d[2] = zt_ctx_u32(&msg->remote_ip6[2]);
+		d[3] = zt_ctx_u32(&msg->remote_ip6[3]);
+	}
+	zt_tuple_set(t, msg->family, msg->local_port, msg->remote_port, s, d);
+}
+
+static __always_inline void zt_ops_tuple(struct bpf_sock_ops *ops, struct zt_tuple *t)
+{
+	__u32 s[4] = {}, d[4] = {};
+
+	if (ops->family == 2) {
+		s[0] = ops->local_ip4;
+		d[0] = ops->remote_ip4;
+	} else {
+		s[0] = zt_ctx_u32(&ops->local_ip6[0]);
+		s[1] = zt_ctx_u32(&ops->local_ip6[1]);
+		s[2] = zt_ctx_u32(&ops->local_ip6[2]);
+		s[3] = zt_ctx_u32(&ops->local_ip6[3]);
+		d[0] = zt_ctx_u32(&ops->remote_ip6[0]);
+		d[1] = zt_ctx_u32(&ops->remote_ip6[1]);
+		d[2] = zt_ctx_u32(&ops->remote_ip6[2]);
+		d[3] = zt_ctx_u32(&ops->remote_ip6[3]);
+	}
+	zt_tuple_set(t, ops->family, ops->local_port, ops->remote_port, s, d);
+}
+
+/*
+ * An event loop (nginx) connects for request A, and by the time the connection is writable
+ * it may have read request B: the first request on a connection belongs to the request
+ * that was served when connect() ran. Remembered by tuple, known at TCP_CONNECT_CB.
+ */
+static __always_inline void zt_remember_connect_parent(struct bpf_sock_ops *ops)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct zt_thread_req *req = zt_thread_req_get(id);
+	struct zt_tuple t;
+
+	zt_ops_tuple(ops, &t);
+	if (req)
+		bpf_map_update_elem(&zt_connect_parent, &t, &req->ctx, BPF_ANY);
+	else
+		bpf_map_delete_elem(&zt_connect_parent, &t);
+}
+
 static __always_inline void zt_sockops_connect(struct bpf_sock_ops *ops)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -51,6 +135,7 @@ static __always_inline void zt_sockops_connect(struct bpf_sock_ops *ops)
 		return;
 	cookie = bpf_get_socket_cookie(ops);
 	bpf_map_update_elem(&zt_connecting, &cookie, &paths, BPF_ANY);
+	zt_remember_connect_parent(ops);
 }
 
 static __always_inline void zt_sockops_established(struct bpf_sock_ops *ops)
@@ -214,10 +299,7 @@ static long zt_head_scan_byte(__u32 i, void *arg)
 	return 0;
 }
 
-/*
- * Eight bytes per bpf_loop step: most words of a head hold no "\n" and are passed over with
- * one test (a zero byte in x ^ "\n\n\n\n\n\n\n\n"), which made the scan several times cheaper.
- */
+/* Eight bytes per bpf_loop step: most words of a head hold no "\n" (zt_word_has_byte). */
 static long zt_head_scan_word(__u32 w, void *arg)
 {
 	struct zt_head_scan *s = arg;
@@ -227,21 +309,12 @@ static long zt_head_scan_word(__u32 w, void *arg)
 	if (base >= s->len)
 		return 1;
 	__builtin_memcpy(&x, &s->buf->data[base & (ZT_TP_SCAN - 1)], 8);
-	x ^= 0x0a0a0a0a0a0a0a0aULL;
-	if (!((x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL))
+	if (!zt_word_has_byte(x, '\n'))
 		return 0;
 	for (int k = 0; k < 8; k++)
 		if (zt_head_scan_byte(base + k, arg))
 			return 1;
 	return 0;
-}
-
-/* Context fields must be read at constant offsets from the context pointer itself. */
-static __always_inline __u32 zt_ctx_u32(const __u32 *field)
-{
-	__u32 v = *(volatile const __u32 *)field;
-
-	return v;
 }
 
 /* Bytes [at, at + len) of the message made contiguous and writable, or NULL. */
@@ -274,60 +347,31 @@ static __always_inline __u8 *zt_msg_insert_room(struct sk_msg_md *msg, __u32 at,
 	return d;
 }
 
-static __always_inline void zt_msg_tuple(struct sk_msg_md *msg, struct zt_tuple *t)
-{
-	__u32 s4, d4, s6[4], d6[4];
-
-	__builtin_memset(t, 0, sizeof(*t));
-	t->family = msg->family;
-	t->sport = msg->local_port;
-	t->dport = bpf_ntohl(msg->remote_port);
-	if (t->family == 2) {
-		s4 = msg->local_ip4;
-		d4 = msg->remote_ip4;
-		t->saddr[10] = t->saddr[11] = t->daddr[10] = t->daddr[11] = 0xff;
-		__builtin_memcpy(&t->saddr[12], &s4, 4);
-		__builtin_memcpy(&t->daddr[12], &d4, 4);
-		return;
-	}
-	s6[0] = zt_ctx_u32(&msg->local_ip6[0]);
-	s6[1] = zt_ctx_u32(&msg->local_ip6[1]);
-	s6[2] = zt_ctx_u32(&msg->local_ip6[2]);
-	s6[3] = zt_ctx_u32(&msg->local_ip6[3]);
-	d6[0] = zt_ctx_u32(&msg->remote_ip6[0]);
-	d6[1] = zt_ctx_u32(&msg->remote_ip6[1]);
-	d6[2] = zt_ctx_u32(&msg->remote_ip6[2]);
-	d6[3] = zt_ctx_u32(&msg->remote_ip6[3]);
-	__builtin_memcpy(t->saddr, s6, 16);
-	__builtin_memcpy(t->daddr, d6, 16);
-}
-
 /*
  * A proxy forwards the traceparent it received, unchanged: the hop through it would vanish.
- * When the header is exactly the one of the request this thread is serving, give it the
- * proxy's client span as parent-id, in place (same length). Any other existing header (an
- * SDK's own) is left alone. Returns true when the header was rewritten.
+ * When the header is exactly the one of the server request it belongs to (zt_client_parent),
+ * give it the proxy's client span as parent-id, in place (same length). Any other existing
+ * header (an SDK's own) is left alone. Returns true when the header was rewritten.
  */
 static __always_inline bool zt_reparent_forwarded(struct sk_msg_md *msg, struct zt_head_scan *scan,
+						  const struct zt_trace_ctx *parent,
 						  struct zt_trace_ctx *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct zt_thread_req *req = bpf_map_lookup_elem(&zt_thread_ctx, &id);
 	struct zt_trace_ctx seen = {};
 	__u32 v = scan->tp_at + 12;
 	__u8 *data;
 
-	if (!req || v >= ZT_TP_SCAN)
+	if (!parent || v >= ZT_TP_SCAN)
 		return false;
 	v += scan->buf->data[v & (ZT_TP_SCAN - 1)] == ' ';
 	v += scan->buf->data[v & (ZT_TP_SCAN - 1)] == ' ';
 	if (v + 55 > scan->len || !zt_parse_traceparent(&scan->buf->data[v & (ZT_TP_SCAN - 1)], &seen))
 		return false;
 	for (int i = 0; i < 16; i++)
-		if (seen.trace_id[i] != req->ctx.trace_id[i] ||
-		    (i < 8 && seen.parent_id[i] != req->ctx.parent_id[i]))
+		if (seen.trace_id[i] != parent->trace_id[i] ||
+		    (i < 8 && seen.parent_id[i] != parent->parent_id[i]))
 			return false;
-	zt_client_ctx(ctx);
+	zt_client_ctx(ctx, parent);
 	v += 36;	/* "00-" + trace id + "-": the parent-id's 16 hex digits */
 	data = zt_msg_bytes(msg, v, 16);
 	if (!data)
@@ -343,7 +387,8 @@ int zt_sk_msg(struct sk_msg_md *msg)
 {
 	__u32 size = msg->size, window = size < ZT_TP_SCAN ? size : ZT_TP_SCAN, eol, zero = 0;
 	struct zt_head_scan scan = {};
-	struct zt_trace_ctx ctx;
+	struct zt_trace_ctx ctx, conn_parent;
+	const struct zt_trace_ctx *parent;
 	struct zt_tuple tuple;
 	__u8 *data, *end;
 
@@ -371,10 +416,11 @@ int zt_sk_msg(struct sk_msg_md *msg)
 		zt_count(ZT_CNT_SKIP_LINE);
 		return ZT_SK_PASS;
 	}
-	if (scan.verdict < 0 && zt_reparent_forwarded(msg, &scan, &ctx)) {
+	zt_msg_tuple(msg, &tuple);
+	parent = zt_client_parent(&tuple, &conn_parent);
+	if (scan.verdict < 0 && zt_reparent_forwarded(msg, &scan, parent, &ctx)) {
 		if (msg->size <= ZT_LINEARIZE_MAX)
 			bpf_msg_pull_data(msg, 0, msg->size, 0);
-		zt_msg_tuple(msg, &tuple);
 		zt_emit_inject(&tuple, &ctx, 0);
 		zt_count(ZT_CNT_REPARENTED);
 		return ZT_SK_PASS;
@@ -383,14 +429,13 @@ int zt_sk_msg(struct sk_msg_md *msg)
 		zt_count(scan.verdict < 0 ? ZT_CNT_SKIP_PRESENT : ZT_CNT_SKIP_HEAD);
 		return ZT_SK_PASS;
 	}
-	zt_client_ctx(&ctx);
+	zt_client_ctx(&ctx, parent);
 	data = zt_msg_insert_room(msg, eol, ZT_TP_HEADER_LEN);
 	if (!data) {
 		zt_count(ZT_CNT_SKIP_PUSH);
 		return ZT_SK_PASS;
 	}
 	zt_format_traceparent(data, &ctx);
-	zt_msg_tuple(msg, &tuple);
 	/*
 	 * push_data left the message in three pieces, which TCP sends as separate segments;
 	 * a client without TCP_NODELAY then holds the tail until the peer's delayed ACK

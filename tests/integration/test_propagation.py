@@ -174,6 +174,35 @@ def test_chain_of_three_python_services_one_trace():
     assert summary(agent)["propagated"] >= 10, agent.stderr
 
 
+def test_event_loop_proxy_first_request_belongs_to_the_connecting_request():
+    """An event loop reads A, connects for A, reads B, connects for B, then writes both
+    upstream requests: each must still be the child of its own request (connect-time rule),
+    not of B, the last request the thread read."""
+    backend, proxy = free_port(), free_port()
+    cmd = ("OTEL_SERVICE_NAME=backend python3 {fixture} {b} & "
+           "OTEL_SERVICE_NAME=proxy python3 {proxy_py} {p} {b} 2 & "
+           "for port in {b} {p}; do for i in $(seq 100); do "
+           "(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done; done; "
+           "curl -s -o /dev/null 127.0.0.1:{p}/headers & first=$!; sleep 0.3; "
+           "curl -s -o /dev/null 127.0.0.1:{p}/headers; wait $first; kill %1 %2; true").format(
+               fixture=os.path.join(HERE, "http_fixture_server.py"),
+               proxy_py=os.path.join(HERE, "event_loop_proxy.py"), b=backend, p=proxy)
+    rc, agent, spans = run_traced(["bash", "-c", cmd], args=["-q"], timeout=60)
+    assert rc == 0, agent.stderr
+    roots = [s for s in spans if s["service"] == "curl" and not s["parent"]]
+    assert len(roots) == 2, describe(spans)
+    for root in roots:
+        chain, s = [], root
+        while s:
+            chain.append((s["service"], s["kind"]))
+            kids = [k for k in spans if k["parent"] == s["span_id"]]
+            assert len(kids) <= 1, describe(spans)
+            assert all(k["trace_id"] == root["trace_id"] for k in kids), describe(spans)
+            s = kids[0] if kids else None
+        assert chain == [("curl", CLIENT), ("proxy", SERVER), ("proxy", CLIENT),
+                         ("backend", SERVER)], describe(spans)
+
+
 def test_propagation_none_still_links_on_this_host():
     port = free_port()
     server = python_server(port, "http_fixture_server.py")
