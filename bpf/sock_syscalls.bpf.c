@@ -493,6 +493,8 @@ __noinline int zt_emit_chunk(__u64 fd, __u64 ubuf, __u32 len, __u32 sys_flags, _
 }
 
 /* Copying iovecs into one capture, one bpf_loop step per vector. */
+#define ZT_IOV_FIRST 4
+
 struct zt_vec_copy {
 	const struct iovec *iov;
 	struct zt_scratch_buf *sb;
@@ -502,6 +504,7 @@ struct zt_vec_copy {
 	__u32 cap;		/* bytes to capture in all */
 	__u32 off;		/* bytes captured so far */
 	__u32 walked;		/* vectors looked at */
+	struct iovec first[ZT_IOV_FIRST];	/* read in one go: most calls have 1-4 vectors */
 };
 
 static long zt_vec_copy_one(__u32 i, void *arg)
@@ -513,7 +516,9 @@ static long zt_vec_copy_one(__u32 i, void *arg)
 	if (i >= vc->iovcnt || vc->off >= vc->cap)
 		return 1;
 	vc->walked = i + 1;
-	if (bpf_probe_read_user(&v, sizeof(v), &vc->iov[i]))
+	if (i < ZT_IOV_FIRST)
+		v = vc->first[i & (ZT_IOV_FIRST - 1)];
+	else if (bpf_probe_read_user(&v, sizeof(v), &vc->iov[i]))
 		return 1;
 	vc->pos += v.iov_len;
 	if (vc->pos <= vc->skip)
@@ -552,11 +557,13 @@ __noinline int zt_emit_vec(__u64 fd, __u64 iov_ptr, __u64 cnt_sys, __u32 len, __
 	__u64 id = bpf_get_current_pid_tgid(), n;
 	__u8 dir = zt_sys_dir(sys_flags & 0xff) & 1;
 	struct zt_conn_info *ci;
-	struct iovec v = {};
+	__u32 first = vc.iovcnt < ZT_IOV_FIRST ? vc.iovcnt : ZT_IOV_FIRST;
 
-	if (!vc.iovcnt || bpf_probe_read_user(&v, sizeof(v), &vc.iov[0]))
+	/* The vectors that exist only: a full array could end at an unmapped page. */
+	if (!first || bpf_probe_read_user(vc.first, (first & (ZT_IOV_FIRST - 1) ?: ZT_IOV_FIRST) *
+						     sizeof(struct iovec), vc.iov))
 		return 0;
-	ci = zt_chunk_conn(id >> 32, fd, (__u64)v.iov_base, len, dir, 0);
+	ci = zt_chunk_conn(id >> 32, fd, (__u64)vc.first[0].iov_base, len, dir, 0);
 	if (!ci)
 		return 0;
 	vc.sb = zt_scratch_get();
