@@ -423,15 +423,21 @@ static void print_summary(struct zt_bpf *bpf, struct zt_reader *reader, const ch
 		(unsigned long long)cs.db_server_side);
 }
 
-/* Warn when the kernel drops events, at most every 10 s. */
+/*
+ * Warn when the kernel drops events, at most every 10 s. The counters are read once a
+ * second: reading them is one bpf() call per counter, and the loop turns per batch.
+ */
 static void check_drops(struct zt_bpf *bpf)
 {
 	static uint64_t last_dropped;
-	static time_t last_warn;
+	static time_t last_warn, last_check;
 	uint64_t cnt[ZT_CNT__COUNT] = {};
 	time_t now = time(NULL);
 
-	if (now - last_warn < 10 || zt_bpf_counters(bpf, cnt))
+	if (now == last_check || now - last_warn < 10)
+		return;
+	last_check = now;
+	if (zt_bpf_counters(bpf, cnt))
 		return;
 	if (cnt[ZT_CNT_RB_FULL] > last_dropped) {
 		zt_warn("ring buffer full: %llu events dropped so far (agent falling behind)",
