@@ -41,6 +41,8 @@ const char *zt_hook_name(enum zt_hook_kind kind);
 int zt_bpf_trace_pid(struct zt_bpf *bpf, uint32_t tgid, bool follow_children);
 /* Stop kernel events for a connection (userspace gave up on it). */
 int zt_bpf_conn_off(struct zt_bpf *bpf, uint32_t tgid, uint32_t fd);
+/* Take a connection's socket off the header path: it carries another protocol than HTTP. */
+int zt_bpf_conn_no_headers(struct zt_bpf *bpf, uint32_t tgid, uint32_t fd);
 /* Take a socket off the header path (after it was seen polled with FIONREAD). */
 int zt_bpf_unhash_socket(struct zt_bpf *bpf, uint64_t cookie);
 /* Sum of the per-CPU counters (enum zt_counter). */

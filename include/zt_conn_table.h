@@ -16,10 +16,17 @@ struct zt_conn_stats {
 	uint64_t db_server_side;	/* database connections of a database server: not parsed */
 };
 
-/* Called when userspace gives up on a connection, so the kernel stops sending its data. */
-typedef void (*zt_conn_off_fn)(uint32_t tgid, uint32_t fd, void *ctx);
+/* What the kernel can stop doing for a connection. */
+enum zt_conn_action {
+	ZT_CONN_OFF,		/* userspace gave up on it: stop sending its data */
+	ZT_CONN_NOT_HTTP,	/* a client connection of another protocol: no header injection */
+};
 
-void zt_conn_table_init(zt_conn_off_fn off, void *ctx);
+/* Called once per connection and action, so the kernel does no work nobody uses. */
+typedef void (*zt_conn_action_fn)(uint32_t tgid, uint32_t fd, enum zt_conn_action what,
+				  void *ctx);
+
+void zt_conn_table_init(zt_conn_action_fn fn, void *ctx);
 void zt_conn_on_open(const struct zt_conn_event *ev);
 void zt_conn_on_data(const struct zt_data_event *ev, size_t size);
 void zt_conn_on_close(const struct zt_conn_event *ev);

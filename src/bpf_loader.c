@@ -365,6 +365,16 @@ int zt_bpf_conn_off(struct zt_bpf *bpf, uint32_t tgid, uint32_t fd)
 	return 0;
 }
 
+int zt_bpf_conn_no_headers(struct zt_bpf *bpf, uint32_t tgid, uint32_t fd)
+{
+	struct zt_conn_key key = { .tgid = tgid, .fd = fd };
+	struct zt_conn_info ci;
+
+	if (bpf_map__lookup_elem(bpf->skel->maps.zt_conns, &key, sizeof(key), &ci, sizeof(ci), 0))
+		return -errno;
+	return ci.cookie ? zt_bpf_unhash_socket(bpf, ci.cookie) : 0;
+}
+
 int zt_bpf_unhash_socket(struct zt_bpf *bpf, uint64_t cookie)
 {
 	uint8_t paths;

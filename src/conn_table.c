@@ -23,13 +23,13 @@ struct zt_conn {
 
 static struct zt_conn *buckets[CONN_BUCKETS];
 static struct zt_conn_stats stats;
-static zt_conn_off_fn off_fn;
-static void *off_ctx;
+static zt_conn_action_fn action_fn;
+static void *action_ctx;
 
-void zt_conn_table_init(zt_conn_off_fn off, void *ctx)
+void zt_conn_table_init(zt_conn_action_fn fn, void *ctx)
 {
-	off_fn = off;
-	off_ctx = ctx;
+	action_fn = fn;
+	action_ctx = ctx;
 }
 
 void zt_conn_get_stats(struct zt_conn_stats *out)
@@ -93,8 +93,8 @@ static void conn_switch_off(struct zt_conn *c)
 		return;
 	c->off = true;
 	stats.parsed_off++;
-	if (off_fn)
-		off_fn(c->sb.tgid, c->sb.fd, off_ctx);
+	if (action_fn)
+		action_fn(c->sb.tgid, c->sb.fd, ZT_CONN_OFF, action_ctx);
 }
 
 static uint16_t db_port(uint8_t proto)
@@ -205,6 +205,10 @@ void zt_conn_on_data(const struct zt_data_event *ev, size_t size)
 			conn_switch_off(c);
 			return;
 		}
+		/* Database clients: sk_msg on their every write would look for HTTP in vain. */
+		if (c->sb.role == ZT_ROLE_CLIENT && ev->proto != ZT_PROTO_HTTP1 &&
+		    ev->proto != ZT_PROTO_HTTP2 && action_fn)
+			action_fn(c->sb.tgid, c->sb.fd, ZT_CONN_NOT_HTTP, action_ctx);
 	}
 	/* The first chunk a direction shows starts its stream (lazily found sockets too). */
 	if (!c->started[dir]) {

@@ -17,9 +17,12 @@ struct zt_reader {
 	struct zt_reader_stats stats;
 };
 
-static void conn_off(uint32_t tgid, uint32_t fd, void *ctx)
+static void conn_action(uint32_t tgid, uint32_t fd, enum zt_conn_action what, void *ctx)
 {
-	zt_bpf_conn_off(ctx, tgid, fd);
+	if (what == ZT_CONN_OFF)
+		zt_bpf_conn_off(ctx, tgid, fd);
+	else
+		zt_bpf_conn_no_headers(ctx, tgid, fd);
 }
 
 static void on_exec(struct zt_reader *r, const struct zt_proc_event *ev, size_t size)
@@ -128,7 +131,7 @@ int zt_reader_new(struct zt_reader **out, struct zt_bpf *bpf, const struct zt_se
 		free(r);
 		return err;
 	}
-	zt_conn_table_init(conn_off, bpf);
+	zt_conn_table_init(conn_action, bpf);
 	*out = r;
 	return 0;
 }

@@ -143,6 +143,16 @@ def redis_pipeline(port):
     r.close()
 
 
+def redis_paced(port):
+    """One command, a pause long enough for the agent to see it, then a hundred."""
+    r = redis_conn(port)
+    r.ping()
+    time.sleep(0.5)
+    for _ in range(100):
+        r.get("user:1")
+    r.close()
+
+
 def redis_late(port):
     r = redis_conn(port)
     r.ping()
@@ -155,7 +165,8 @@ def main():
     db, port, scenario = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     fn = {"pg": {"basic": pg_basic, "late": pg_late},
           "mysql": {"basic": mysql_basic, "late": mysql_late},
-          "redis": {"basic": redis_basic, "pipeline": redis_pipeline, "late": redis_late}}[db][scenario]
+          "redis": {"basic": redis_basic, "pipeline": redis_pipeline, "late": redis_late,
+                    "paced": redis_paced}}[db][scenario]
     fn(port)
 
 

@@ -2,6 +2,7 @@
 (PyMySQL, libmariadb prepared statements), Redis (redis-py, redis-benchmark), and an HTTP
 service whose database spans must be children of the right HTTP server span."""
 import os
+import re
 import subprocess
 import sys
 import time
@@ -192,6 +193,17 @@ def test_redis_commands_errors_and_large_replies():
     assert err[0]["attrs"]["db.response.status_code"] == "WRONGTYPE", show(got)
     rng = [x for x in got if x["attrs"].get("db.operation.name") == "LRANGE"]
     assert len(rng) == 1 and rng[0]["attrs"]["db.response.returned_rows"] == 5000, show(got)
+
+
+def test_database_client_sockets_leave_the_header_path():
+    """sk_msg looks for HTTP on every write of a traced client socket: once the agent sees a
+    connection is a database's, it takes the socket off the header path."""
+    rd = db_servers.redis()
+    agent, spans = run_client("redis", rd.port, "paced")
+    gets = [x for x in db_spans(spans, "redis") if x["attrs"].get("db.operation.name") == "GET"]
+    assert len(gets) == 100, show(db_spans(spans, "redis"))
+    seen_by_sk_msg = int(re.search(r"not a request (\d+)", agent.stderr).group(1))
+    assert seen_by_sk_msg <= 5, agent.stderr
 
 
 def test_redis_pipeline_transaction_pubsub():
