@@ -15,6 +15,7 @@ struct zt_sys_args {
 	__u8 sys;		/* zt_syscall */
 	__u8 valid;		/* set at entry, cleared at exit */
 	__u8 pad[6];
+	__u64 send_ts;		/* socket-layer hooks: start of the send in progress, 0: none */
 };
 
 /* Traced process selection: one of the --cgroup entries (a cgroup and its descendants). */

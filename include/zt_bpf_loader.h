@@ -14,6 +14,8 @@ enum zt_hook_kind {
 	ZT_HOOK_RAW_TP,		/* raw_tp sys_enter/sys_exit with a syscall-number dispatcher */
 	ZT_HOOK_KPROBE,		/* ksyscall/kretsyscall kprobes on the syscall functions */
 	ZT_HOOK_FENTRY,		/* fentry/fexit trampolines on the syscall functions */
+	ZT_HOOK_SOCKET,		/* socket-layer tracepoints (tp_btf) for reads and writes,
+				 * syscall tracepoints for the rest */
 };
 
 struct zt_bpf_config {
@@ -37,6 +39,9 @@ struct zt_bpf;
 int zt_bpf_start(struct zt_bpf **out, const struct zt_bpf_config *cfg);
 void zt_bpf_stop(struct zt_bpf *bpf);
 const char *zt_hook_name(enum zt_hook_kind kind);
+struct zt_features;
+/* The cheapest family the kernel offers (ZT_HOOK_AUTO: none). */
+enum zt_hook_kind zt_hook_best(const struct zt_features *f);
 
 int zt_bpf_trace_pid(struct zt_bpf *bpf, uint32_t tgid, bool follow_children);
 /* Stop kernel events for a connection (userspace gave up on it). */
@@ -58,6 +63,7 @@ struct zt_features {
 	bool raw_tp;
 	bool kprobes;			/* kprobe PMU or kprobe_events */
 	bool fentry;			/* BPF trampoline loads */
+	bool sock_tracepoints;		/* sock_{send,recv}_length, tcp_sendmsg_locked (tp_btf) */
 	bool ringbuf;
 	bool sockops;
 	bool sk_msg;

@@ -33,6 +33,8 @@ const char *zt_hook_name(enum zt_hook_kind kind)
 		return "kprobes (ksyscall)";
 	case ZT_HOOK_FENTRY:
 		return "fentry/fexit";
+	case ZT_HOOK_SOCKET:
+		return "socket tracepoints (tp_btf) + syscall tracepoints";
 	default:
 		return "auto";
 	}
@@ -90,11 +92,33 @@ static bool set_fentry_target(struct bpf_program *prog)
 	return true;
 }
 
+/* The syscall programs the socket-layer tracepoints (tp_btf) replace when the kernel has them. */
+static bool socket_io_syscall(const char *sec)
+{
+	static const char *const names[] = { "read",	"readv", "recvfrom", "recvmsg",
+					      "write", "writev", "sendto",   "sendmsg" };
+	const char *name;
+
+	if (strncmp(sec, "tracepoint/syscalls/sys_enter_", 30) == 0)
+		name = sec + 30;
+	else if (strncmp(sec, "tracepoint/syscalls/sys_exit_", 29) == 0)
+		name = sec + 29;
+	else
+		return false;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Keep the chosen family's programs; the others are not loaded. */
 static void select_programs(struct zerotrace_bpf *skel, enum zt_hook_kind hook,
 			    uint8_t propagation)
 {
 	struct bpf_program *prog;
+	bool sock_tp;
+
+	sock_tp = hook == ZT_HOOK_SOCKET;
 
 	bpf_object__for_each_program(prog, skel->obj)
 	{
@@ -103,8 +127,11 @@ static void select_programs(struct zerotrace_bpf *skel, enum zt_hook_kind hook,
 
 		if (strcmp(sec, "tracepoint/syscalls/sys_enter_ioctl") == 0)
 			keep = propagation && tracepoint_exists(sec);
+		else if (strncmp(sec, "tp_btf/", 7) == 0)
+			keep = sock_tp;
 		else if (strncmp(sec, "tracepoint/syscalls/", 20) == 0)
-			keep = hook == ZT_HOOK_TRACEPOINT && tracepoint_exists(sec);
+			keep = (hook == ZT_HOOK_TRACEPOINT || sock_tp) && tracepoint_exists(sec) &&
+			       !(sock_tp && socket_io_syscall(sec));
 		else if (strcmp(sec, "sockops") == 0)
 			keep = propagation != 0;
 		else if (strcmp(sec, "sk_msg") == 0)
@@ -179,6 +206,25 @@ static int attach_propagation(struct zt_bpf *bpf)
 	return 0;
 }
 
+/*
+ * Trampolines cost least; then the socket layer's tracepoints (nothing runs for file I/O);
+ * syscall tracepoints are the portable default.
+ */
+enum zt_hook_kind zt_hook_best(const struct zt_features *f)
+{
+	if (f->fentry)
+		return ZT_HOOK_FENTRY;
+	if (f->sock_tracepoints && f->syscall_tracepoints)
+		return ZT_HOOK_SOCKET;
+	if (f->syscall_tracepoints)
+		return ZT_HOOK_TRACEPOINT;
+	if (f->raw_tp)
+		return ZT_HOOK_RAW_TP;
+	if (f->kprobes)
+		return ZT_HOOK_KPROBE;
+	return ZT_HOOK_AUTO;
+}
+
 /* Best available family, or the one asked for; -ENOTSUP with the reason when it is missing. */
 static int choose_hook(enum zt_hook_kind wanted, enum zt_hook_kind *out)
 {
@@ -210,13 +256,14 @@ static int choose_hook(enum zt_hook_kind wanted, enum zt_hook_kind *out)
 			return -ENOTSUP;
 		}
 		break;
+	case ZT_HOOK_SOCKET:
+		if (!f.sock_tracepoints || !f.syscall_tracepoints) {
+			zt_err("socket tracepoints unavailable (tp_btf sock_send_length/sock_recv_length: Linux 6.4+, and syscall tracepoints)");
+			return -ENOTSUP;
+		}
+		break;
 	default:
-		/* Trampolines cost least; syscall tracepoints are the portable default. */
-		wanted = f.fentry	       ? ZT_HOOK_FENTRY :
-			 f.syscall_tracepoints ? ZT_HOOK_TRACEPOINT :
-			 f.raw_tp	       ? ZT_HOOK_RAW_TP :
-			 f.kprobes	       ? ZT_HOOK_KPROBE :
-						 ZT_HOOK_AUTO;
+		wanted = zt_hook_best(&f);
 		if (wanted == ZT_HOOK_AUTO) {
 			zt_err("no socket hook available: need syscall tracepoints, raw tracepoints or kprobes");
 			return -ENOTSUP;

@@ -115,6 +115,21 @@ static void find_cgroup2(struct zt_features *f)
 	fclose(fp);
 }
 
+/* The socket layer's send/receive tracepoints and TCP's send start, as tp_btf (typedefs). */
+static bool probe_sock_tracepoints(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!vmlinux)
+		return false;
+	found = btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) > 0 &&
+		btf__find_by_name_kind(vmlinux, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) > 0 &&
+		btf__find_by_name_kind(vmlinux, "btf_trace_tcp_sendmsg_locked", BTF_KIND_TYPEDEF) > 0;
+	btf__free(vmlinux);
+	return found;
+}
+
 static void features_probe_now(struct zt_features *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -124,6 +139,7 @@ static void features_probe_now(struct zt_features *f)
 	f->raw_tp = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL) == 1;
 	f->kprobes = path_exists("/sys/bus/event_source/devices/kprobe/type");
 	f->fentry = f->btf && probe_fentry();
+	f->sock_tracepoints = f->btf && probe_sock_tracepoints();
 	f->ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
 	f->sockops = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SOCK_OPS, NULL) == 1;
 	f->sk_msg = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SK_MSG, NULL) == 1;

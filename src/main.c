@@ -64,7 +64,7 @@ static void usage(FILE *out)
 		"  --no-sanitize-queries  keep literals in db.query.text (default: replaced by ?)\n"
 		"  --query-max N        db.query.text length limit in bytes (16..4096, default %d)\n"
 		"  --ringbuf-mb N       kernel→agent ring buffer size (power of two, default 8)\n"
-		"  --hooks KIND         auto|fentry|tracepoint|raw_tp|kprobe (auto: first available)\n"
+		"  --hooks KIND         auto|fentry|socket|tracepoint|raw_tp|kprobe (auto: first available)\n"
 		"  -v, --verbose        more logs (repeat for debug)\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n",
@@ -196,6 +196,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 				o->hook = ZT_HOOK_AUTO;
 			else if (strcmp(optarg, "tracepoint") == 0)
 				o->hook = ZT_HOOK_TRACEPOINT;
+			else if (strcmp(optarg, "socket") == 0)
+				o->hook = ZT_HOOK_SOCKET;
 			else if (strcmp(optarg, "raw_tp") == 0)
 				o->hook = ZT_HOOK_RAW_TP;
 			else if (strcmp(optarg, "kprobe") == 0)
@@ -204,7 +206,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 				o->hook = ZT_HOOK_FENTRY;
 			else
 				return bad_option("--hooks", optarg,
-						  "expected auto, fentry, tracepoint, raw_tp or kprobe");
+						  "expected auto, fentry, socket, tracepoint, raw_tp or kprobe");
 			break;
 		case 'C':
 			if (parse_propagation(optarg, &o->propagation))
@@ -257,15 +259,14 @@ static int cmd_features(void)
 	if (geteuid() != 0)
 		fprintf(stderr, "zerotrace: warning: not root: BPF probes below may read as absent\n");
 	zt_features_probe(&f);
-	hook = f.fentry		     ? ZT_HOOK_FENTRY :
-	       f.syscall_tracepoints ? ZT_HOOK_TRACEPOINT :
-	       f.raw_tp		     ? ZT_HOOK_RAW_TP :
-	       f.kprobes	     ? ZT_HOOK_KPROBE :
-				       ZT_HOOK_AUTO;
+	hook = zt_hook_best(&f);
 	printf("kernel BTF (/sys/kernel/btf/vmlinux)  %s\n", f.btf ? "yes" : "no");
 	printf("tracefs                               %s\n", f.tracefs ? "yes" : "no");
 	printf("syscall tracepoints                   %s\n", f.syscall_tracepoints ? "yes" : "no");
 	printf("raw tracepoints                       %s\n", f.raw_tp ? "yes" : "no");
+	printf("socket tracepoints (tp_btf)           %s\n",
+	       f.sock_tracepoints ? "yes (sock_{recv,send}_length, tcp_sendmsg_locked)" :
+				    "no (Linux 6.4+)");
 	printf("kprobes                               %s\n", f.kprobes ? "yes" : "no (CONFIG_KPROBES off)");
 	printf("fentry/fexit (BPF trampoline)         %s\n", f.fentry ? "yes" : "no (load refused)");
 	printf("ring buffer                           %s\n", f.ringbuf ? "yes" : "no");

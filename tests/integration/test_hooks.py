@@ -5,6 +5,7 @@ from lib import AGENT, CLIENT, Skip, describe, free_port, only, python_server, r
 
 FEATURE_LINE = {
     "fentry": "fentry/fexit (BPF trampoline)",
+    "socket": "socket tracepoints (tp_btf)",
     "tracepoint": "syscall tracepoints",
     "raw_tp": "raw tracepoints",
     "kprobe": "kprobes",
@@ -35,6 +36,10 @@ def _check_family(family):
 
 def test_hooks_fentry():
     _check_family("fentry")
+
+
+def test_hooks_socket_tracepoints():
+    _check_family("socket")
 
 
 def test_hooks_syscall_tracepoints():
