@@ -303,7 +303,7 @@ done
 for m in q qo; do
 	sl=
 	eval "sl=\${SUMLINE_$m:-}"
-	say "agent $(label_of "$m") summary (last run): $(echo "$sl" | sed -n 's/^zerotrace: \(.*spans [0-9]*\).*/\1/p'); dropped: $(echo "$sl" | sed -n 's/.*dropped: //p')"
+	say "agent $(label_of "$m") summary (last run): $(echo "$sl" | sed -n 's/^zerotrace: \([^;]*\);.*/\1/p'); dropped: $(echo "$sl" | sed -n 's/.*dropped: \([^;]*\).*/\1/p')"
 done
 
 # ---- paced ----
@@ -335,6 +335,6 @@ say "$(printf 'paced %s req/s zerotrace -q -o F: achieved %s req/s, p50 %.3f ms,
 	"$RATE" "$RPS" "$P50" "$P99" "$NGX_US" "$HOST_BUSY" "${ERRS:+  [$ERRS]}")"
 say "$(printf 'paced %s req/s agent: RSS idle %s MiB, end %s MiB (peak %s, private %s) [target < %d MiB: %s]; CPU %s%% of a core; %s wake-ups/req; file %s MiB' \
 	"$RATE" "$(mib "$IDLE_RSS")" "$(mib "$1")" "$(mib "$2")" "$(mib "$3")" "$TARGET_RSS_MIB" "$ok" "$cpu" "$cs" "$((bytes / 1048576))")"
-say "paced agent summary: $(echo "$AGENT_SUMMARY" | sed -n 's/^zerotrace: \(.*spans [0-9]*\).*/\1/p'); dropped: $(echo "$AGENT_SUMMARY" | sed -n 's/.*dropped: //p')"
+say "paced agent summary: $(echo "$AGENT_SUMMARY" | sed -n 's/^zerotrace: \([^;]*\);.*/\1/p'); dropped: $(echo "$AGENT_SUMMARY" | sed -n 's/.*dropped: \([^;]*\).*/\1/p')"
 echo "nginx_wrk: RSS counts the agent's mapping of the kernel ring buffer (touched pages); 'private' (RssAnon) is the agent's own heap and stacks."
 exit 0
