@@ -824,23 +824,34 @@ static __always_inline int zt_sock_syscall(struct pt_regs *regs)
 	return -1;
 }
 
+/*
+ * The registers of the syscall behind a TCP socket call that moved ret > 0 bytes in
+ * direction dir, with that syscall in *sys; NULL for anything else (UDP, io_uring, ...).
+ */
+static __always_inline struct pt_regs *zt_sock_call(struct sock *sk, int ret, __u8 dir,
+						    int *sys)
+{
+	struct pt_regs *regs;
+
+	if (ret <= 0 || sk->sk_protocol != ZT_IPPROTO_TCP)
+		return NULL;
+	regs = zt_task_regs();
+	if (!regs)
+		return NULL;
+	*sys = zt_sock_syscall(regs);
+	return *sys >= 0 && zt_sys_dir(*sys) == dir ? regs : NULL;
+}
+
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tb_sock_recv_length, struct sock *sk, int ret, int flags)
 {
 	struct pt_regs *regs;
 	int sys;
 
-	if (ret <= 0 || (flags & ZT_MSG_PEEK) || !zt_pid_candidate(bpf_get_current_pid_tgid() >> 32))
+	if ((flags & ZT_MSG_PEEK) || !zt_pid_candidate(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	if (sk->sk_protocol != ZT_IPPROTO_TCP)
-		return 0;
-	regs = zt_task_regs();
-	if (!regs)
-		return 0;
-	sys = zt_sock_syscall(regs);
-	if (sys < 0 || zt_sys_dir(sys) != ZT_DIR_INGRESS)
-		return 0;
-	return zt_read_done(regs, ret, sys);
+	regs = zt_sock_call(sk, ret, ZT_DIR_INGRESS, &sys);
+	return regs ? zt_read_done(regs, ret, sys) : 0;
 }
 
 SEC("tp_btf/tcp_sendmsg_locked")
@@ -880,13 +891,8 @@ int BPF_PROG(tb_sock_send_length, struct sock *sk, int ret, int flags)
 	send.ts = args && args->send_ts ? args->send_ts : bpf_ktime_get_ns();
 	if (args)
 		args->send_ts = 0;
-	if (ret <= 0 || sk->sk_protocol != ZT_IPPROTO_TCP)
-		return 0;
-	regs = zt_task_regs();
+	regs = zt_sock_call(sk, ret, ZT_DIR_EGRESS, &sys);
 	if (!regs)
-		return 0;
-	sys = zt_sock_syscall(regs);
-	if (sys < 0 || zt_sys_dir(sys) != ZT_DIR_EGRESS)
 		return 0;
 	send.fd = PT_REGS_PARM1_SYSCALL(regs);
 	send.buf = PT_REGS_PARM2_SYSCALL(regs);

@@ -10,6 +10,8 @@ import selectors
 import socket
 import sys
 
+from lib import read_response
+
 
 def read_head(sock):
     data = b""
@@ -19,23 +21,6 @@ def read_head(sock):
             break
         data += chunk
     return data
-
-
-def read_response(sock):
-    """Reads a response with Content-Length (what the fixture servers send)."""
-    data = read_head(sock)
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return head + b"\r\n\r\n" + body
 
 
 def upstream_request(head):
@@ -69,7 +54,8 @@ def main():
             up.setblocking(True)
             up.sendall(upstream_request(head))
         for cli, head, up in pending:
-            cli.sendall(read_response(up))
+            head, body = read_response(up)
+            cli.sendall(head + b"\r\n\r\n" + body)
             up.close()
             cli.close()
 

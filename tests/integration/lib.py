@@ -279,9 +279,8 @@ def python_server(port, script=None, cwd=None):
     return p
 
 
-def http_exchange(sock, request):
-    """Send one request on an open socket and read exactly one Content-Length response."""
-    sock.sendall(request)
+def read_response(sock):
+    """Read exactly one Content-Length response from sock: (head, body), both bytes."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
@@ -295,7 +294,17 @@ def http_exchange(sock, request):
         if k.strip().lower() == b"content-length":
             length = int(v)
     while len(body) < length:
-        body += sock.recv(65536)
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise AssertionError("connection closed in the body: %d of %d" % (len(body), length))
+        body += chunk
+    return head, body
+
+
+def http_exchange(sock, request):
+    """Send one request on an open socket and read exactly one Content-Length response."""
+    sock.sendall(request)
+    head, body = read_response(sock)
     return head.split(b"\r\n")[0], body
 
 
