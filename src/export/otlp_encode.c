@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -760,17 +761,34 @@ static const char *json_escape(unsigned char c, char tmp[8])
 	}
 }
 
+/* Bytes a JSON string takes as they are: printable ASCII except '"' and '\\'. */
+static bool json_plain[256];
+
+static void json_plain_init(void)
+{
+	for (int c = 0x20; c < 0x80; c++)
+		json_plain[c] = c != '"' && c != '\\';
+}
+
 void otlp_json_string(struct otlp_buf *out, const char *s, size_t len)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, run = 0;	/* s[run..i) is copied verbatim in one go */
 	char tmp[8];
 
+	pthread_once(&once, json_plain_init);
+	otlp_buf_reserve(out, len + 2);
 	otlp_buf_append(out, "\"", 1);
 	while (i < len) {
 		const char *esc = NULL;
 		size_t n = 1;
 
+		/* Span text is nearly all plain: skip such bytes without a decision each. */
+		while (i < len && json_plain[u[i]])
+			i++;
+		if (i >= len)
+			break;
 		if (u[i] >= 0x80) {
 			n = utf8_seq_len(u + i, len - i);
 			if (!n) {
@@ -792,8 +810,12 @@ void otlp_json_string(struct otlp_buf *out, const char *s, size_t len)
 	otlp_buf_append(out, "\"", 1);
 }
 
-/* Writes the separator and "name": of the next member of an object. */
-static void json_member(struct otlp_buf *b, bool *first, const char *name)
+/*
+ * Writes the separator and "name": of the next member of an object. Inlined with its string
+ * form below, so that the length of each literal name is known when compiling.
+ */
+static inline __attribute__((always_inline)) void json_member(struct otlp_buf *b, bool *first,
+							      const char *name)
 {
 	if (!*first)
 		otlp_buf_append(b, ",", 1);
@@ -803,7 +825,8 @@ static void json_member(struct otlp_buf *b, bool *first, const char *name)
 	otlp_buf_append(b, "\":", 2);
 }
 
-static void json_str_member(struct otlp_buf *b, bool *first, const char *name, const char *s)
+static inline __attribute__((always_inline)) void json_str_member(struct otlp_buf *b, bool *first,
+								  const char *name, const char *s)
 {
 	json_member(b, first, name);
 	otlp_json_string(b, s, strlen(s));
