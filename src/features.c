@@ -45,22 +45,17 @@ const char *zt_syscall_prefix(void)
 }
 
 /* A minimal fentry program on a syscall function; EPERM under some lockdown setups. */
-static bool probe_fentry(void)
+static bool probe_fentry(const struct btf *vmlinux)
 {
 	struct bpf_insn insns[] = {
 		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },	/* r0 = 0 */
 		{ .code = 0x95 },				/* exit */
 	};
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int id, fd;
-
-	if (!vmlinux)
-		return false;
 	char name[64];
+	int id, fd;
 
 	snprintf(name, sizeof(name), "%sread", zt_syscall_prefix());
 	id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC);
-	btf__free(vmlinux);
 	if (id < 0)
 		return false;
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
@@ -116,30 +111,30 @@ static void find_cgroup2(struct zt_features *f)
 }
 
 /* The socket layer's send/receive tracepoints and TCP's send start, as tp_btf (typedefs). */
-static bool probe_sock_tracepoints(void)
+static bool probe_sock_tracepoints(const struct btf *vmlinux)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool found;
-
-	if (!vmlinux)
-		return false;
-	found = btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) > 0 &&
-		btf__find_by_name_kind(vmlinux, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) > 0 &&
-		btf__find_by_name_kind(vmlinux, "btf_trace_tcp_sendmsg_locked", BTF_KIND_TYPEDEF) > 0;
-	btf__free(vmlinux);
-	return found;
+	return btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) > 0 &&
+	       btf__find_by_name_kind(vmlinux, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) > 0 &&
+	       btf__find_by_name_kind(vmlinux, "btf_trace_tcp_sendmsg_locked", BTF_KIND_TYPEDEF) > 0;
 }
 
 static void features_probe_now(struct zt_features *f)
 {
+	struct btf *vmlinux;
+
 	memset(f, 0, sizeof(*f));
 	f->btf = path_exists("/sys/kernel/btf/vmlinux");
 	f->tracefs = zt_tracefs_ensure() == 0;
 	f->syscall_tracepoints = path_exists(TRACEFS "/events/syscalls/sys_enter_read/id");
 	f->raw_tp = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL) == 1;
 	f->kprobes = path_exists("/sys/bus/event_source/devices/kprobe/type");
-	f->fentry = f->btf && probe_fentry();
-	f->sock_tracepoints = f->btf && probe_sock_tracepoints();
+	/* Parsing vmlinux BTF takes tens of milliseconds: once, for both probes that need it. */
+	vmlinux = f->btf ? btf__load_vmlinux_btf() : NULL;
+	if (vmlinux) {
+		f->fentry = probe_fentry(vmlinux);
+		f->sock_tracepoints = probe_sock_tracepoints(vmlinux);
+		btf__free(vmlinux);
+	}
 	f->ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
 	f->sockops = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SOCK_OPS, NULL) == 1;
 	f->sk_msg = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SK_MSG, NULL) == 1;
