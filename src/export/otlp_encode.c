@@ -9,7 +9,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -761,23 +760,19 @@ static const char *json_escape(unsigned char c, char tmp[8])
 	}
 }
 
-/* Bytes a JSON string takes as they are: printable ASCII except '"' and '\\'. */
-static bool json_plain[256];
-
-static void json_plain_init(void)
-{
-	for (int c = 0x20; c < 0x80; c++)
-		json_plain[c] = c != '"' && c != '\\';
-}
+/* Bytes a JSON string takes as they are: printable ASCII (and DEL) except '"' and '\\'. */
+static const bool json_plain[256] = {
+	[' ' ... '"' - 1] = true,
+	['"' + 1 ... '\\' - 1] = true,
+	['\\' + 1 ... 0x7f] = true,
+};
 
 void otlp_json_string(struct otlp_buf *out, const char *s, size_t len)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, run = 0;	/* s[run..i) is copied verbatim in one go */
 	char tmp[8];
 
-	pthread_once(&once, json_plain_init);
 	otlp_buf_reserve(out, len + 2);
 	otlp_buf_append(out, "\"", 1);
 	while (i < len) {
