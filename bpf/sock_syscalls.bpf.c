@@ -160,6 +160,7 @@ struct zt_tp_search {
 	struct zt_scratch_buf *sb;
 	__u32 len;
 	__u32 at;		/* offset of the header's value + 1; 0 when not found */
+	bool h2;		/* an HTTP/2 literal field, not an HTTP/1.x header line */
 };
 
 /* "\n" + "traceparent:" + up to two spaces + 55 bytes of value */
@@ -183,20 +184,40 @@ static __always_inline long zt_tp_search_byte(struct zt_tp_search *s, __u32 i)
 	return 1;
 }
 
-/* One bpf_loop step: a word, looked at byte by byte only when it holds a "\n". */
+/* "\x0b" + "traceparent" + "\x37" + 55 bytes of value */
+#define ZT_TP_H2_FIELD_MIN (13 + 55)
+
+/* "\x0btraceparent\x37": a literal field's plain name and the length of a plain value. */
+static __always_inline long zt_h2_tp_search_byte(struct zt_tp_search *s, __u32 i)
+{
+	__u32 j = i & (ZT_TP_SCAN - 1);
+	__u8 *p = &s->sb->data[j];
+
+	if (i + ZT_TP_H2_FIELD_MIN > s->len)
+		return 1;
+	if (p[0] != 11 || p[1] != 't' || p[12] != 55 || !zt_is_method(p + 1, "traceparent", 11))
+		return 0;
+	s->at = j + 14;
+	return 1;
+}
+
+/*
+ * One bpf_loop step: a word, looked at byte by byte only when it holds the byte a match
+ * starts with ("\n" before an HTTP/1.x header line, 11 = the HTTP/2 name's length).
+ */
 static long zt_tp_search_word(__u32 w, void *arg)
 {
 	struct zt_tp_search *s = arg;
 	__u32 base = w * 8;
 	__u64 x;
 
-	if (base + ZT_TP_LINE_MIN > s->len)
+	if (base + (s->h2 ? ZT_TP_H2_FIELD_MIN : ZT_TP_LINE_MIN) > s->len)
 		return 1;
 	__builtin_memcpy(&x, &s->sb->data[base & (ZT_TP_SCAN - 1)], 8);
-	if (!zt_word_has_byte(x, '\n'))
+	if (!zt_word_has_byte(x, s->h2 ? 11 : '\n'))
 		return 0;
 	for (int k = 0; k < 8; k++)
-		if (zt_tp_search_byte(s, base + k))
+		if (s->h2 ? zt_h2_tp_search_byte(s, base + k) : zt_tp_search_byte(s, base + k))
 			return 1;
 	return 0;
 }
@@ -269,36 +290,6 @@ static __noinline void zt_server_request(struct zt_scratch_buf *sb, __u32 n, __u
 }
 
 
-/* "\x0btraceparent\x37": a literal field's plain name and the length of a plain value. */
-static __always_inline long zt_h2_tp_search_byte(struct zt_tp_search *s, __u32 i)
-{
-	__u32 j = i & (ZT_TP_SCAN - 1);
-	__u8 *p = &s->sb->data[j];
-
-	if (i + 13 + 55 > s->len)
-		return 1;
-	if (p[0] != 11 || p[1] != 't' || p[12] != 55 || !zt_is_method(p + 1, "traceparent", 11))
-		return 0;
-	s->at = j + 14;
-	return 1;
-}
-
-static long zt_h2_tp_search_word(__u32 w, void *arg)
-{
-	struct zt_tp_search *s = arg;
-	__u32 base = w * 8;
-	__u64 x;
-
-	if (base + 13 + 55 > s->len)
-		return 1;
-	__builtin_memcpy(&x, &s->sb->data[base & (ZT_TP_SCAN - 1)], 8);
-	if (!zt_word_has_byte(x, 11))
-		return 0;
-	for (int k = 0; k < 8; k++)
-		if (zt_h2_tp_search_byte(s, base + k))
-			return 1;
-	return 0;
-}
 
 /*
  * HTTP/2 request bytes read by a server: when they carry a traceparent as a plain literal
@@ -310,11 +301,11 @@ static long zt_h2_tp_search_word(__u32 w, void *arg)
 static __noinline bool zt_h2_server_request(struct zt_scratch_buf *sb, __u32 n, __u64 pid_tgid,
 					    __u32 fd)
 {
-	struct zt_tp_search search = { .sb = sb, .len = n };
+	struct zt_tp_search search = { .sb = sb, .len = n, .h2 = true };
 	struct zt_trace_ctx *ctx = &sb->ev.ctx;
 
 	__builtin_memset(ctx, 0, sizeof(*ctx));
-	bpf_loop(ZT_TP_SCAN / 8, zt_h2_tp_search_word, &search, 0);
+	bpf_loop(ZT_TP_SCAN / 8, zt_tp_search_word, &search, 0);
 	if (!search.at || !zt_parse_traceparent(&sb->data[(search.at - 1) & (ZT_TP_SCAN - 1)], ctx))
 		return false;
 	zt_random_id(ctx->span_id, 8);
@@ -704,13 +695,14 @@ static __always_inline int zt_exit(long ret, int sys)
 }
 
 /*
+ * A socket call's event from the syscall's saved registers (ts: when it started).
  * Reads need no entry program: their arguments are still in the task's saved registers at
  * exit, and a read's timing is its return. One program per read instead of two saves the
  * entry program (0.26 us) and the tracepoint's own entry work. Writes keep their entry: a
  * client span starts when the request's first write enters (and the TCP option path acts
  * before the segment leaves).
  */
-static __always_inline int zt_read_done(struct pt_regs *regs, long ret, __u8 sys)
+static __always_inline int zt_call_done(struct pt_regs *regs, long ret, __u8 sys, __u64 ts)
 {
 	struct zt_sys_args args = {};
 
@@ -718,7 +710,7 @@ static __always_inline int zt_read_done(struct pt_regs *regs, long ret, __u8 sys
 	args.buf = PT_REGS_PARM2_SYSCALL(regs);
 	args.cnt = PT_REGS_PARM3_SYSCALL(regs);	/* iovcnt / vlen; unused by the others */
 	args.sys = sys;
-	args.ts = bpf_ktime_get_ns();
+	args.ts = ts;
 	zt_exit_data(&args, sys, ret);
 	return 0;
 }
@@ -735,7 +727,7 @@ static __always_inline int zt_exit_read(long ret, __u8 sys)
 	if (ret <= 0 || !zt_pid_candidate(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	regs = zt_task_regs();
-	return regs ? zt_read_done(regs, ret, sys) : 0;
+	return regs ? zt_call_done(regs, ret, sys, bpf_ktime_get_ns()) : 0;
 }
 
 /* close(): forget the descriptor; tell userspace when it was a traced connection. */
@@ -851,7 +843,7 @@ int BPF_PROG(tb_sock_recv_length, struct sock *sk, int ret, int flags)
 	if ((flags & ZT_MSG_PEEK) || !zt_pid_candidate(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	regs = zt_sock_call(sk, ret, ZT_DIR_INGRESS, &sys);
-	return regs ? zt_read_done(regs, ret, sys) : 0;
+	return regs ? zt_call_done(regs, ret, sys, bpf_ktime_get_ns()) : 0;
 }
 
 SEC("tp_btf/tcp_sendmsg_locked")
@@ -881,25 +873,19 @@ int BPF_PROG(tb_tcp_sendmsg_locked, const struct sock *sk, const struct msghdr *
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tb_sock_send_length, struct sock *sk, int ret, int flags)
 {
-	struct zt_sys_args *args, send = {};
+	struct zt_sys_args *args;
 	struct pt_regs *regs;
+	__u64 start;
 	int sys;
 
 	if (!zt_pid_candidate(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	args = bpf_task_storage_get(&zt_args, bpf_get_current_task_btf(), 0, 0);
-	send.ts = args && args->send_ts ? args->send_ts : bpf_ktime_get_ns();
+	start = args && args->send_ts ? args->send_ts : bpf_ktime_get_ns();
 	if (args)
 		args->send_ts = 0;
 	regs = zt_sock_call(sk, ret, ZT_DIR_EGRESS, &sys);
-	if (!regs)
-		return 0;
-	send.fd = PT_REGS_PARM1_SYSCALL(regs);
-	send.buf = PT_REGS_PARM2_SYSCALL(regs);
-	send.cnt = PT_REGS_PARM3_SYSCALL(regs);
-	send.sys = sys;
-	zt_exit_data(&send, sys, ret);
-	return 0;
+	return regs ? zt_call_done(regs, ret, sys, start) : 0;
 }
 
 ZT_TP_ENTER(write, ZT_SYS_WRITE, ctx->args[1], 0)
