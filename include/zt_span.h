@@ -32,6 +32,7 @@ enum zt_attr_type {
 struct zt_attr {
 	const char *key;
 	uint8_t type;		/* zt_attr_type */
+	bool owned;		/* s was malloc'd (else it lives in its span's text pool) */
 	uint32_t n;		/* ZT_ATTR_STR_ARRAY: element count; ZT_ATTR_STR: length */
 	union {
 		int64_t i;
@@ -52,6 +53,10 @@ struct zt_resource {
 	int n_attrs;
 };
 
+/* Bytes of attribute text a span holds inline: a typical span's strings fit, so building and
+ * freeing one costs two mallocs instead of a dozen (one per string, freed on another thread). */
+#define ZT_SPAN_TEXT 640
+
 struct zt_span {
 	int refs;		/* atomic; exporters hold a reference while they use the span */
 	uint8_t trace_id[16];
@@ -64,10 +69,13 @@ struct zt_span {
 	char *status_message;	/* or NULL */
 	uint64_t start_ns;	/* Unix epoch ns */
 	uint64_t end_ns;
-	struct zt_attr attrs[ZT_MAX_ATTRS];
 	int n_attrs;
 	uint32_t dropped_attrs;
 	struct zt_resource *resource;	/* referenced */
+	uint32_t text_used;	/* of text[] */
+	/* Not zeroed by zt_span_new: attrs up to n_attrs and text up to text_used are valid. */
+	struct zt_attr attrs[ZT_MAX_ATTRS];
+	char text[ZT_SPAN_TEXT];
 };
 
 struct zt_resource *zt_resource_new(uint32_t pid);

@@ -46,8 +46,10 @@ static struct zt_attr *attr_slot(struct zt_attr *attrs, int *n, const char *key)
 {
 	for (int i = 0; i < *n; i++) {
 		if (key_eq(attrs[i].key, key)) {
-			free(attrs[i].s);
+			if (attrs[i].owned)
+				free(attrs[i].s);
 			attrs[i].s = NULL;
+			attrs[i].owned = false;
 			return &attrs[i];
 		}
 	}
@@ -66,6 +68,7 @@ void zt_attrs_set_str(struct zt_attr *attrs, int *n, const char *key, const char
 		return;
 	a->type = ZT_ATTR_STR;
 	a->s = xstrndup(val, len);
+	a->owned = true;
 	a->n = (uint32_t)len;
 }
 
@@ -98,6 +101,7 @@ void zt_attrs_set_str_array(struct zt_attr *attrs, int *n, const char *key, cons
 		return;
 	a->type = ZT_ATTR_STR_ARRAY;
 	a->s = xstrndup(nul_sep, len);
+	a->owned = true;
 	a->n = count;
 }
 
@@ -112,7 +116,8 @@ const struct zt_attr *zt_attrs_find(const struct zt_attr *attrs, int n, const ch
 void zt_attrs_free(struct zt_attr *attrs, int n)
 {
 	for (int i = 0; i < n; i++)
-		free(attrs[i].s);
+		if (attrs[i].owned)
+			free(attrs[i].s);
 }
 
 struct zt_resource *zt_resource_new(uint32_t pid)
@@ -155,8 +160,12 @@ void zt_resource_set_int(struct zt_resource *res, const char *key, int64_t val)
 
 struct zt_span *zt_span_new(void)
 {
-	struct zt_span *span = xcalloc(1, sizeof(*span));
+	struct zt_span *span = malloc(sizeof(*span));
 
+	if (!span)
+		abort();
+	/* 1.9 KiB of attribute slots and text are filled as they are used. */
+	memset(span, 0, offsetof(struct zt_span, attrs));
 	span->refs = 1;
 	return span;
 }
@@ -186,8 +195,24 @@ static void span_count_drop(struct zt_span *span, const char *key)
 
 void zt_span_set_strn(struct zt_span *span, const char *key, const char *val, size_t len)
 {
+	struct zt_attr *a;
+
 	span_count_drop(span, key);
-	zt_attrs_set_str(span->attrs, &span->n_attrs, key, val, len);
+	a = attr_slot(span->attrs, &span->n_attrs, key);
+	if (!a)
+		return;
+	a->type = ZT_ATTR_STR;
+	a->n = (uint32_t)len;
+	/* A replaced value's bytes stay unused in the pool: spans are short-lived. */
+	if (len < sizeof(span->text) - span->text_used) {
+		a->s = span->text + span->text_used;
+		span->text_used += (uint32_t)len + 1;
+		memcpy(a->s, val, len);
+		a->s[len] = '\0';
+	} else {
+		a->s = xstrndup(val, len);
+		a->owned = true;
+	}
 }
 
 void zt_span_set_str(struct zt_span *span, const char *key, const char *val)

@@ -92,10 +92,7 @@ static struct zt_span *make_rich_span(struct zt_resource *res)
 	zt_attrs_set_bool(s->attrs, &s->n_attrs, "ok", true);
 	zt_attrs_set_str_array(s->attrs, &s->n_attrs, "http.request.header.accept", arr,
 			       sizeof(arr), 2);
-	s->attrs[s->n_attrs].key = "ratio";
-	s->attrs[s->n_attrs].type = ZT_ATTR_DOUBLE;
-	s->attrs[s->n_attrs].d = 0.25;
-	s->attrs[s->n_attrs].s = NULL;
+	s->attrs[s->n_attrs] = (struct zt_attr){ .key = "ratio", .type = ZT_ATTR_DOUBLE, .d = 0.25 };
 	s->n_attrs++;
 	zt_span_set_int(s, "neg", -42);
 	s->dropped_attrs = 2;
