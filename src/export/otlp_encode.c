@@ -1,11 +1,11 @@
 /*
- * OTLP encoding: spans become a protobuf-c message tree (ExportTraceServiceRequest), which is
- * then either packed to protobuf bytes or walked to write the OTLP/JSON form, so both exporters
- * describe exactly the same request. Also gzip, response parsing and the OTLP env variables.
+ * OTLP encoding: spans are written straight to an ExportTraceServiceRequest, as protobuf bytes
+ * or as OTLP/JSON. Both writers follow the same request layout (see otlp_encode.h), so the two
+ * exporters describe exactly the same request. Also gzip, response parsing and the OTLP env
+ * variables.
  */
 #include <limits.h>
 #include <math.h>
-#include <stdalign.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -17,18 +17,8 @@
 #include "otlp_encode.h"
 #include "zt_log.h"
 
-/* The generated names spell out the whole package; short aliases keep lines readable. */
-typedef Opentelemetry__Proto__Trace__V1__ExportTraceServiceRequest pb_request;
+/* protobuf-c only parses the collector's response. */
 typedef Opentelemetry__Proto__Trace__V1__ExportTraceServiceResponse pb_response;
-typedef Opentelemetry__Proto__Trace__V1__ResourceSpans pb_resource_spans;
-typedef Opentelemetry__Proto__Trace__V1__ScopeSpans pb_scope_spans;
-typedef Opentelemetry__Proto__Trace__V1__Span pb_span;
-typedef Opentelemetry__Proto__Trace__V1__Status pb_status;
-typedef Opentelemetry__Proto__Trace__V1__Resource pb_resource;
-typedef Opentelemetry__Proto__Trace__V1__InstrumentationScope pb_scope;
-typedef Opentelemetry__Proto__Trace__V1__KeyValue pb_keyvalue;
-typedef Opentelemetry__Proto__Trace__V1__AnyValue pb_anyvalue;
-typedef Opentelemetry__Proto__Trace__V1__ArrayValue pb_arrayvalue;
 
 /*
  * W3C "sampled" trace flag: every span zerotrace exports was recorded. zt_span carries no
@@ -36,54 +26,6 @@ typedef Opentelemetry__Proto__Trace__V1__ArrayValue pb_arrayvalue;
  * ("unknown"), as the OTLP spec allows.
  */
 #define OTLP_SPAN_FLAGS_SAMPLED 0x01u
-
-/* ---- arena: the message tree of one request lives in a few chunks freed together ---- */
-
-#define OTLP_ARENA_CHUNK 16384
-
-struct otlp_chunk {
-	struct otlp_chunk *next;
-	size_t used;
-	size_t cap;
-	max_align_t data[];
-};
-
-struct otlp_arena {
-	struct otlp_chunk *head;
-};
-
-/* Out of memory aborts, the same policy as span.c: an agent half-encoding a batch helps nobody. */
-static void *arena_alloc(struct otlp_arena *a, size_t size)
-{
-	struct otlp_chunk *c = a->head;
-	void *p;
-
-	size = (size + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
-	if (!c || c->cap - c->used < size) {
-		size_t cap = size > OTLP_ARENA_CHUNK ? size : OTLP_ARENA_CHUNK;
-
-		c = malloc(sizeof(*c) + cap);
-		if (!c)
-			abort();
-		c->next = a->head;
-		c->used = 0;
-		c->cap = cap;
-		a->head = c;
-	}
-	p = (char *)c->data + c->used;
-	c->used += size;
-	return p;
-}
-
-static void arena_free(struct otlp_arena *a)
-{
-	while (a->head) {
-		struct otlp_chunk *next = a->head->next;
-
-		free(a->head);
-		a->head = next;
-	}
-}
 
 /* ---- UTF-8 ---- */
 
@@ -153,11 +95,11 @@ static bool utf8_valid(const char *s, size_t len)
 	return true;
 }
 
-/* NUL-terminated copy of s[0..len) in which every ill-formed byte became U+FFFD. */
-static char *utf8_sanitize(struct otlp_arena *a, const char *s, size_t len)
+/* Writes s[0..len) to out (3 * len bytes) with every ill-formed byte as U+FFFD; returns length. */
+static size_t utf8_sanitize(char *out, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	char *out = arena_alloc(a, 3 * len + 1), *o = out;
+	char *o = out;
 	size_t i = 0;
 
 	while (i < len) {
@@ -173,237 +115,99 @@ static char *utf8_sanitize(struct otlp_arena *a, const char *s, size_t len)
 			i++;
 		}
 	}
-	*o = '\0';
-	return out;
+	return (size_t)(o - out);
 }
 
 /*
- * A protobuf-c string for s[0..len): s itself when it is NUL-terminated valid UTF-8 (the tree
- * only lives while the spans are referenced, and packing never writes through it), otherwise a
- * sanitized copy.
+ * Text of a string attribute: the setters record its length, but like every other string the
+ * exported text ends at an embedded NUL. A NULL s is the empty string.
  */
-static char *tree_strn(struct otlp_arena *a, const char *s, size_t len)
+static const char *attr_text(const struct zt_attr *attr, size_t *len)
 {
-	if (s[len] == '\0' && utf8_valid(s, len))
-		return (char *)s;
-	return utf8_sanitize(a, s, len);
-}
-
-static char *tree_str(struct otlp_arena *a, const char *s)
-{
-	return tree_strn(a, s, strlen(s));
-}
-
-/* ---- spans to a protobuf-c message tree ---- */
-
-struct otlp_tree {
-	struct otlp_arena arena;
-	pb_request req;
-	pb_scope scope;		/* shared by every ScopeSpans */
-};
-
-static pb_anyvalue *tree_any_strn(struct otlp_arena *a, const char *s, size_t len)
-{
-	pb_anyvalue *v = arena_alloc(a, sizeof(*v));
-
-	opentelemetry__proto__trace__v1__any_value__init(v);
-	v->value_case = OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_STRING_VALUE;
-	v->string_value = tree_strn(a, s, len);
-	return v;
-}
-
-static pb_anyvalue *tree_any_str(struct otlp_arena *a, const char *s)
-{
-	return tree_any_strn(a, s, strlen(s));
-}
-
-/* ZT_ATTR_STR_ARRAY: s holds n consecutive NUL-terminated strings. */
-static pb_arrayvalue *tree_str_array(struct otlp_arena *a, const struct zt_attr *attr)
-{
-	pb_arrayvalue *arr = arena_alloc(a, sizeof(*arr));
-	const char *p = attr->s ? attr->s : "";
-	uint32_t n = attr->s ? attr->n : 0;
-
-	opentelemetry__proto__trace__v1__array_value__init(arr);
-	arr->values = arena_alloc(a, (n ? n : 1) * sizeof(*arr->values));
-	for (uint32_t i = 0; i < n; i++) {
-		arr->values[i] = tree_any_str(a, p);
-		p += strlen(p) + 1;
+	if (!attr->s) {
+		*len = 0;
+		return "";
 	}
-	arr->n_values = n;
-	return arr;
+	*len = strnlen(attr->s, attr->n);
+	return attr->s;
 }
 
-static pb_anyvalue *tree_value(struct otlp_arena *a, const struct zt_attr *attr)
-{
-	pb_anyvalue *v;
+/* ---- spans grouped by resource ---- */
 
-	/* The setters record a string's length: no strlen. */
-	if (attr->type == ZT_ATTR_STR)
-		return attr->s ? tree_any_strn(a, attr->s, attr->n) : tree_any_strn(a, "", 0);
-	v = arena_alloc(a, sizeof(*v));
-	opentelemetry__proto__trace__v1__any_value__init(v);
-	switch (attr->type) {
-	case ZT_ATTR_INT:
-		v->value_case = OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_INT_VALUE;
-		v->int_value = attr->i;
-		break;
-	case ZT_ATTR_BOOL:
-		v->value_case = OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_BOOL_VALUE;
-		v->bool_value = attr->b;
-		break;
-	case ZT_ATTR_DOUBLE:
-		v->value_case = OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_DOUBLE_VALUE;
-		v->double_value = attr->d;
-		break;
-	case ZT_ATTR_STR_ARRAY:
-		v->value_case = OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_ARRAY_VALUE;
-		v->array_value = tree_str_array(a, attr);
-		break;
-	default:
-		break;	/* unknown type: an empty AnyValue is still valid OTLP */
-	}
-	return v;
-}
-
-static pb_keyvalue **tree_attrs(struct otlp_arena *a, const struct zt_attr *attrs, int n,
-				size_t *n_out)
-{
-	pb_keyvalue **kvs = arena_alloc(a, (n > 0 ? n : 1) * sizeof(*kvs));
-	size_t k = 0;
-
-	for (int i = 0; i < n; i++) {
-		pb_keyvalue *kv;
-
-		if (!attrs[i].key)
-			continue;
-		kv = arena_alloc(a, sizeof(*kv));
-		opentelemetry__proto__trace__v1__key_value__init(kv);
-		kv->key = tree_str(a, attrs[i].key);
-		kv->value = tree_value(a, &attrs[i]);
-		kvs[k++] = kv;
-	}
-	*n_out = k;
-	return kvs;
-}
-
-static pb_status *tree_status(struct otlp_arena *a, const struct zt_span *s)
-{
-	pb_status *st = arena_alloc(a, sizeof(*st));
-
-	opentelemetry__proto__trace__v1__status__init(st);
-	st->code = s->status_code;
-	if (s->status_message)
-		st->message = tree_str(a, s->status_message);
-	return st;
-}
-
-static pb_span *tree_span(struct otlp_arena *a, struct zt_span *s)
-{
-	pb_span *ps = arena_alloc(a, sizeof(*ps));
-
-	opentelemetry__proto__trace__v1__span__init(ps);
-	ps->trace_id.data = s->trace_id;
-	ps->trace_id.len = sizeof(s->trace_id);
-	ps->span_id.data = s->span_id;
-	ps->span_id.len = sizeof(s->span_id);
-	/* A root span has an empty parent_span_id, not eight zero bytes. */
-	if (!zt_id_is_zero(s->parent_span_id, sizeof(s->parent_span_id))) {
-		ps->parent_span_id.data = s->parent_span_id;
-		ps->parent_span_id.len = sizeof(s->parent_span_id);
-	}
-	if (s->trace_state)
-		ps->trace_state = tree_str(a, s->trace_state);
-	ps->flags = OTLP_SPAN_FLAGS_SAMPLED;
-	ps->name = tree_strn(a, s->name, strnlen(s->name, sizeof(s->name)));
-	ps->kind = s->kind;
-	ps->start_time_unix_nano = s->start_ns;
-	ps->end_time_unix_nano = s->end_ns;
-	ps->attributes = tree_attrs(a, s->attrs, s->n_attrs, &ps->n_attributes);
-	ps->dropped_attributes_count = s->dropped_attrs;
-	ps->status = tree_status(a, s);
-	return ps;
-}
-
-static pb_resource_spans *tree_resource_spans(struct otlp_tree *t, const struct zt_resource *res,
-					      size_t n_spans)
-{
-	struct otlp_arena *a = &t->arena;
-	pb_resource_spans *rs = arena_alloc(a, sizeof(*rs));
-	pb_scope_spans *ss = arena_alloc(a, sizeof(*ss));
-
-	opentelemetry__proto__trace__v1__resource_spans__init(rs);
-	if (res) {
-		pb_resource *r = arena_alloc(a, sizeof(*r));
-
-		opentelemetry__proto__trace__v1__resource__init(r);
-		r->attributes = tree_attrs(a, res->attrs, res->n_attrs, &r->n_attributes);
-		rs->resource = r;
-	}
-	opentelemetry__proto__trace__v1__scope_spans__init(ss);
-	ss->scope = &t->scope;
-	ss->spans = arena_alloc(a, n_spans * sizeof(*ss->spans));
-	rs->scope_spans = arena_alloc(a, sizeof(*rs->scope_spans));
-	rs->scope_spans[0] = ss;
-	rs->n_scope_spans = 1;
-	return rs;
-}
-
+/* One ResourceSpans: the spans sharing one resource pointer. */
 struct otlp_group {
 	const struct zt_resource *res;
+	size_t first;		/* its spans are order[first..first + n_spans) */
 	size_t n_spans;
-	pb_resource_spans *rs;
 };
 
-/* Index of res in groups[0..*n), appended when new: resources keep first-appearance order. */
-static size_t group_index(struct otlp_group *groups, size_t *n, const struct zt_resource *res)
+/* Groups in first-appearance order; within a group, spans keep their batch order. */
+struct otlp_batch {
+	struct otlp_group *groups;
+	size_t n_groups;
+	struct zt_span **order;
+};
+
+/* Index of res in b->groups, appended when new; last is the previous span's group. */
+static size_t group_index(struct otlp_batch *b, size_t last, const struct zt_resource *res)
 {
-	for (size_t g = 0; g < *n; g++)
-		if (groups[g].res == res)
+	/* A batch is mostly runs of spans from one process. */
+	if (last < b->n_groups && b->groups[last].res == res)
+		return last;
+	for (size_t g = 0; g < b->n_groups; g++)
+		if (b->groups[g].res == res)
 			return g;
-	groups[*n].res = res;
-	groups[*n].n_spans = 0;
-	return (*n)++;
+	b->groups[b->n_groups] = (struct otlp_group){ .res = res };
+	return b->n_groups++;
 }
 
-/* t must be zeroed: its arena starts empty. */
-static void tree_build(struct otlp_tree *t, struct zt_span *const *spans, size_t n)
+/* Returns 0, or -1 when out of memory. Free with batch_free(). */
+static int batch_group(struct otlp_batch *b, struct zt_span *const *spans, size_t n)
 {
-	struct otlp_arena *a = &t->arena;
-	struct otlp_group *groups = arena_alloc(a, (n ? n : 1) * sizeof(*groups));
-	size_t n_groups = 0;
+	size_t m = n ? n : 1, g = 0, *gid;
 
-	opentelemetry__proto__trace__v1__export_trace_service_request__init(&t->req);
-	opentelemetry__proto__trace__v1__instrumentation_scope__init(&t->scope);
-	t->scope.name = (char *)OTLP_SCOPE_NAME;
-	t->scope.version = (char *)ZT_VERSION;
-
-	for (size_t i = 0; i < n; i++)
-		groups[group_index(groups, &n_groups, spans[i]->resource)].n_spans++;
-	t->req.resource_spans = arena_alloc(a, (n_groups ? n_groups : 1) *
-					       sizeof(*t->req.resource_spans));
-	for (size_t g = 0; g < n_groups; g++) {
-		groups[g].rs = tree_resource_spans(t, groups[g].res, groups[g].n_spans);
-		t->req.resource_spans[g] = groups[g].rs;
-	}
-	t->req.n_resource_spans = n_groups;
-
+	b->n_groups = 0;
+	b->groups = malloc(m * (sizeof(*b->groups) + sizeof(*b->order) + sizeof(*gid)));
+	if (!b->groups)
+		return -1;
+	b->order = (struct zt_span **)(b->groups + m);
+	gid = (size_t *)(b->order + m);
 	for (size_t i = 0; i < n; i++) {
-		size_t g = group_index(groups, &n_groups, spans[i]->resource);
-		pb_scope_spans *ss = groups[g].rs->scope_spans[0];
-
-		ss->spans[ss->n_spans++] = tree_span(a, spans[i]);
+		g = group_index(b, g, spans[i]->resource);
+		gid[i] = g;
+		b->groups[g].n_spans++;
 	}
+	for (g = 1; g < b->n_groups; g++)
+		b->groups[g].first = b->groups[g - 1].first + b->groups[g - 1].n_spans;
+	/* Counting sort: n_spans counts the spans placed so far, again up to its total. */
+	for (g = 0; g < b->n_groups; g++)
+		b->groups[g].n_spans = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct otlp_group *grp = &b->groups[gid[i]];
+
+		b->order[grp->first + grp->n_spans++] = spans[i];
+	}
+	return 0;
+}
+
+static void batch_free(struct otlp_batch *b)
+{
+	free(b->groups);
+	b->groups = NULL;
 }
 
 /*
- * ---- protobuf: the tree packed back to front ----
+ * ---- protobuf: spans written back to front ----
  *
  * Writing backwards, a message's length is known when its prefix is written, so every byte is
  * written once. protobuf-c's generic packer sized each nested message again at every level
- * (a span ~4 times) and was a third of the whole span pipeline. Fields go out in field-number
- * order and proto3 defaults are skipped exactly as protobuf-c does, so the bytes are the same.
+ * (a span ~4 times) and was a third of the whole span pipeline; building a protobuf-c message
+ * tree first, only to walk it, was then another 40% of the encoder. Fields go out in
+ * field-number order and proto3 defaults are skipped exactly as protobuf-c does.
  */
+
+/* A first guess at a span's size; buffers double when they need more. */
+#define PB_SPAN_GUESS 768
 
 enum pb_wire_type {
 	PB_WT_VARINT = 0,
@@ -418,6 +222,8 @@ struct pb_out {
 	size_t pos;
 	size_t cap;
 	bool failed;		/* out of memory: the output is dropped */
+	char *tmp;		/* sanitized copy of an invalid UTF-8 string, grown as needed */
+	size_t tmp_cap;
 };
 
 static size_t pb_used(const struct pb_out *o)
@@ -461,6 +267,11 @@ static inline void pb_varint(struct pb_out *o, uint64_t v)
 	uint8_t tmp[10];
 	size_t n = 0;
 
+	/* Tags and most lengths take one byte. */
+	if (v < 0x80 && o->pos) {
+		o->buf[--o->pos] = (uint8_t)v;
+		return;
+	}
 	while (v >= 0x80) {
 		tmp[n++] = (uint8_t)(v | 0x80);
 		v >>= 7;
@@ -475,7 +286,7 @@ static inline void pb_tag(struct pb_out *o, uint32_t field, enum pb_wire_type wt
 }
 
 /* Ends a length-delimited field whose content was written since pb_used() was start. */
-static void pb_close(struct pb_out *o, uint32_t field, size_t start)
+static inline void pb_close(struct pb_out *o, uint32_t field, size_t start)
 {
 	pb_varint(o, pb_used(o) - start);
 	pb_tag(o, field, PB_WT_LEN);
@@ -489,17 +300,45 @@ static void pb_bytes_field(struct pb_out *o, uint32_t field, const void *p, size
 	pb_close(o, field, start);
 }
 
-/* proto3 string and bytes fields are left out when empty, as protobuf-c does. */
-static void pb_string(struct pb_out *o, uint32_t field, const char *s)
+/* Rare: strings are nearly always valid, so the copy lives in a scratch buffer, not the output. */
+static void pb_put_sanitized(struct pb_out *o, const char *s, size_t len)
 {
-	if (s && *s)
-		pb_bytes_field(o, field, s, strlen(s));
+	if (3 * len > o->tmp_cap) {
+		char *p = realloc(o->tmp, 3 * len);
+
+		if (!p) {
+			o->failed = true;
+			return;
+		}
+		o->tmp = p;
+		o->tmp_cap = 3 * len;
+	}
+	pb_put(o, o->tmp, utf8_sanitize(o->tmp, s, len));
 }
 
-static void pb_binary(struct pb_out *o, uint32_t field, const ProtobufCBinaryData *b)
+/* s[0..len) as a string field, even when empty; proto3 strings must be valid UTF-8. */
+static void pb_text(struct pb_out *o, uint32_t field, const char *s, size_t len)
 {
-	if (b->len)
-		pb_bytes_field(o, field, b->data, b->len);
+	size_t start = pb_used(o);
+
+	if (utf8_valid(s, len))
+		pb_put(o, s, len);
+	else
+		pb_put_sanitized(o, s, len);
+	pb_close(o, field, start);
+}
+
+/* proto3 string fields are left out when empty, as protobuf-c does. */
+static void pb_string(struct pb_out *o, uint32_t field, const char *s, size_t len)
+{
+	if (len)
+		pb_text(o, field, s, len);
+}
+
+static void pb_cstring(struct pb_out *o, uint32_t field, const char *s)
+{
+	if (s)
+		pb_string(o, field, s, strlen(s));
 }
 
 /* Also enums and int64: negative values are ten-byte varints, as protobuf-c writes them. */
@@ -531,156 +370,180 @@ static void pb_fixed32(struct pb_out *o, uint32_t field, uint32_t v)
 	pb_tag(o, field, PB_WT_I32);
 }
 
-static void pack_anyvalue(struct pb_out *o, const pb_anyvalue *v);
-
-static void pack_arrayvalue(struct pb_out *o, const pb_arrayvalue *arr)
+/*
+ * ArrayValue of a ZT_ATTR_STR_ARRAY, last element first: the elements are found by walking
+ * to the end of the n NUL-terminated strings, then back from NUL to NUL.
+ */
+static void pack_str_array(struct pb_out *o, const struct zt_attr *attr)
 {
-	for (size_t i = arr->n_values; i-- > 0;) {
+	const char *p = attr->s, *end = attr->s;
+
+	if (!p)
+		return;
+	for (uint32_t i = 0; i < attr->n; i++)
+		end += strlen(end) + 1;
+	while (end > p) {
+		const char *nul = end - 1, *prev = memrchr(p, '\0', (size_t)(nul - p));
+		const char *s = prev ? prev + 1 : p;
 		size_t start = pb_used(o);
 
-		pack_anyvalue(o, arr->values[i]);
-		pb_close(o, 1, start);
+		pb_text(o, 1, s, (size_t)(nul - s));	/* AnyValue.string_value */
+		pb_close(o, 1, start);			/* ArrayValue.values */
+		end = s;
 	}
 }
 
-/* A oneof member is written whenever it is the set one, zero or not. */
-static void pack_anyvalue(struct pb_out *o, const pb_anyvalue *v)
+/*
+ * AnyValue of an attribute. The oneof member is written whenever it is the set one, zero or
+ * not; an empty string too (the protobuf-c tree this replaces wrote it).
+ */
+static void pack_value(struct pb_out *o, const struct zt_attr *attr)
 {
+	const char *s;
 	uint64_t bits;
-	size_t start;
+	size_t start, len;
 
-	switch (v->value_case) {
-	case OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_STRING_VALUE:
-		/* protobuf-c leaves the field's default out, but not another empty string. */
-		if (v->string_value && v->string_value != protobuf_c_empty_string)
-			pb_bytes_field(o, 1, v->string_value, strlen(v->string_value));
+	switch (attr->type) {
+	case ZT_ATTR_STR:
+		s = attr_text(attr, &len);
+		pb_text(o, 1, s, len);
 		break;
-	case OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_BOOL_VALUE:
-		pb_varint(o, v->bool_value ? 1 : 0);
+	case ZT_ATTR_BOOL:
+		pb_varint(o, attr->b ? 1 : 0);
 		pb_tag(o, 2, PB_WT_VARINT);
 		break;
-	case OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_INT_VALUE:
-		pb_varint(o, (uint64_t)v->int_value);
+	case ZT_ATTR_INT:
+		pb_varint(o, (uint64_t)attr->i);
 		pb_tag(o, 3, PB_WT_VARINT);
 		break;
-	case OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_DOUBLE_VALUE:
-		memcpy(&bits, &v->double_value, sizeof(bits));
+	case ZT_ATTR_DOUBLE:
+		memcpy(&bits, &attr->d, sizeof(bits));
 		pb_fixed64(o, 4, bits);
 		break;
-	case OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_ARRAY_VALUE:
-		if (!v->array_value)
-			break;
+	case ZT_ATTR_STR_ARRAY:
 		start = pb_used(o);
-		pack_arrayvalue(o, v->array_value);
+		pack_str_array(o, attr);
 		pb_close(o, 5, start);
 		break;
 	default:
-		break;
+		break;	/* unknown type: an empty AnyValue is still valid OTLP */
 	}
 }
 
-/* Repeated KeyValue as field `field`, written last element first. */
-static void pack_attrs(struct pb_out *o, uint32_t field, pb_keyvalue *const *kvs, size_t n)
+/* Repeated KeyValue as field `field`, last attribute first; a NULL key is no attribute. */
+static void pack_attrs(struct pb_out *o, uint32_t field, const struct zt_attr *attrs, int n)
 {
-	for (size_t i = n; i-- > 0;) {
-		size_t start = pb_used(o);
+	for (int i = n; i-- > 0;) {
+		size_t start = pb_used(o), vstart;
 
-		if (kvs[i]->value) {
-			size_t vstart = pb_used(o);
-
-			pack_anyvalue(o, kvs[i]->value);
-			pb_close(o, 2, vstart);
-		}
-		pb_string(o, 1, kvs[i]->key);
+		if (!attrs[i].key)
+			continue;
+		vstart = pb_used(o);
+		pack_value(o, &attrs[i]);
+		pb_close(o, 2, vstart);
+		pb_cstring(o, 1, attrs[i].key);
 		pb_close(o, field, start);
 	}
 }
 
-static void pack_span(struct pb_out *o, const pb_span *s)
+/* Always present, as the collector writes it: an empty Status means UNSET. */
+static void pack_status(struct pb_out *o, const struct zt_span *s)
 {
-	size_t start;
+	size_t start = pb_used(o);
 
-	if (s->flags)
-		pb_fixed32(o, 16, s->flags);
-	if (s->status) {
-		start = pb_used(o);
-		pb_uint(o, 3, (uint64_t)(int64_t)s->status->code);
-		pb_string(o, 2, s->status->message);
-		pb_close(o, 15, start);
-	}
-	pb_uint(o, 10, s->dropped_attributes_count);
-	pack_attrs(o, 9, s->attributes, s->n_attributes);
-	if (s->end_time_unix_nano)
-		pb_fixed64(o, 8, s->end_time_unix_nano);
-	if (s->start_time_unix_nano)
-		pb_fixed64(o, 7, s->start_time_unix_nano);
-	pb_uint(o, 6, (uint64_t)(int64_t)s->kind);
-	pb_string(o, 5, s->name);
-	pb_binary(o, 4, &s->parent_span_id);
-	pb_string(o, 3, s->trace_state);
-	pb_binary(o, 2, &s->span_id);
-	pb_binary(o, 1, &s->trace_id);
+	pb_uint(o, 3, s->status_code);
+	pb_cstring(o, 2, s->status_message);
+	pb_close(o, 15, start);
 }
 
-static void pack_scope_spans(struct pb_out *o, const pb_scope_spans *ss)
+static void pack_span(struct pb_out *o, const struct zt_span *s)
+{
+	pb_fixed32(o, 16, OTLP_SPAN_FLAGS_SAMPLED);
+	pack_status(o, s);
+	pb_uint(o, 10, s->dropped_attrs);
+	pack_attrs(o, 9, s->attrs, s->n_attrs);
+	if (s->end_ns)
+		pb_fixed64(o, 8, s->end_ns);
+	if (s->start_ns)
+		pb_fixed64(o, 7, s->start_ns);
+	pb_uint(o, 6, s->kind);
+	pb_string(o, 5, s->name, strnlen(s->name, sizeof(s->name)));
+	/* A root span has an empty parent_span_id, not eight zero bytes. */
+	if (!zt_id_is_zero(s->parent_span_id, sizeof(s->parent_span_id)))
+		pb_bytes_field(o, 4, s->parent_span_id, sizeof(s->parent_span_id));
+	pb_cstring(o, 3, s->trace_state);
+	pb_bytes_field(o, 2, s->span_id, sizeof(s->span_id));
+	pb_bytes_field(o, 1, s->trace_id, sizeof(s->trace_id));
+}
+
+/* ScopeSpans.scope: "zerotrace"/ZT_VERSION. */
+static void pack_scope(struct pb_out *o)
+{
+	size_t start = pb_used(o);
+
+	pb_cstring(o, 2, ZT_VERSION);
+	pb_cstring(o, 1, OTLP_SCOPE_NAME);
+	pb_close(o, 1, start);
+}
+
+/* ResourceSpans.resource; none for spans without a resource. */
+static void pack_resource(struct pb_out *o, const struct zt_resource *res)
+{
+	size_t start = pb_used(o);
+
+	if (!res)
+		return;
+	pack_attrs(o, 1, res->attrs, res->n_attrs);
+	pb_close(o, 1, start);
+}
+
+/* One ScopeSpans "zerotrace"/ZT_VERSION holding all the spans of a group. */
+static void pack_scope_spans(struct pb_out *o, struct zt_span *const *spans, size_t n)
 {
 	size_t start;
 
-	pb_string(o, 3, ss->schema_url);
-	for (size_t i = ss->n_spans; i-- > 0;) {
+	for (size_t i = n; i-- > 0;) {
 		start = pb_used(o);
-		pack_span(o, ss->spans[i]);
+		pack_span(o, spans[i]);
 		pb_close(o, 2, start);
 	}
-	if (ss->scope) {
-		start = pb_used(o);
-		pb_string(o, 2, ss->scope->version);
-		pb_string(o, 1, ss->scope->name);
-		pb_close(o, 1, start);
-	}
+	pack_scope(o);
 }
 
-static void pack_resource_spans(struct pb_out *o, const pb_resource_spans *rs)
+static void pack_resource_spans(struct pb_out *o, const struct otlp_batch *b,
+				const struct otlp_group *g)
 {
-	size_t start;
+	size_t start = pb_used(o);
 
-	pb_string(o, 3, rs->schema_url);
-	for (size_t i = rs->n_scope_spans; i-- > 0;) {
-		start = pb_used(o);
-		pack_scope_spans(o, rs->scope_spans[i]);
-		pb_close(o, 2, start);
-	}
-	if (rs->resource) {
-		start = pb_used(o);
-		pb_uint(o, 2, rs->resource->dropped_attributes_count);
-		pack_attrs(o, 1, rs->resource->attributes, rs->resource->n_attributes);
-		pb_close(o, 1, start);
-	}
+	pack_scope_spans(o, b->order + g->first, g->n_spans);
+	pb_close(o, 2, start);
+	pack_resource(o, g->res);
 }
-
-/* A first guess at the request size; the buffer doubles when a batch needs more. */
-#define PB_SPAN_GUESS 768
 
 int otlp_encode_protobuf(struct zt_span *const *spans, size_t n, uint8_t **out, size_t *out_len)
 {
-	struct otlp_tree t = { 0 };
+	struct otlp_batch b;
 	struct pb_out o = { 0 };
 	uint8_t *shrunk;
 	size_t len;
 
+	if (batch_group(&b, spans, n))
+		return -1;
 	o.cap = 256 + n * PB_SPAN_GUESS;
 	o.pos = o.cap;
 	o.buf = malloc(o.cap);
-	if (!o.buf)
+	if (!o.buf) {
+		batch_free(&b);
 		return -1;
-	tree_build(&t, spans, n);
-	for (size_t i = t.req.n_resource_spans; i-- > 0;) {
+	}
+	for (size_t g = b.n_groups; g-- > 0;) {
 		size_t start = pb_used(&o);
 
-		pack_resource_spans(&o, t.req.resource_spans[i]);
+		pack_resource_spans(&o, &b, &b.groups[g]);
 		pb_close(&o, 1, start);
 	}
-	arena_free(&t.arena);
+	batch_free(&b);
+	free(o.tmp);
 	if (o.failed) {
 		free(o.buf);
 		return -1;
@@ -691,6 +554,67 @@ int otlp_encode_protobuf(struct zt_span *const *spans, size_t n, uint8_t **out, 
 	shrunk = realloc(o.buf, len ? len : 1);
 	*out = shrunk ? shrunk : o.buf;
 	*out_len = len;
+	return 0;
+}
+
+/* ---- protobuf in pieces: spans encoded as they come, requests put together later ---- */
+
+/* The writer of one thread's span fields: its buffer is reused, span after span. */
+static __thread struct pb_out span_out;
+
+int otlp_protobuf_span_field(struct otlp_buf *out, const struct zt_span *s)
+{
+	struct pb_out *o = &span_out;
+	size_t start;
+
+	if (!o->buf) {
+		o->cap = 2 * PB_SPAN_GUESS;
+		o->buf = malloc(o->cap);
+		if (!o->buf)
+			return -1;
+	}
+	o->pos = o->cap;
+	o->failed = false;
+	start = pb_used(o);
+	pack_span(o, s);
+	pb_close(o, 2, start);	/* ScopeSpans.spans */
+	if (o->failed)
+		return -1;
+	otlp_buf_append(out, o->buf + o->pos, pb_used(o));
+	return 0;
+}
+
+int otlp_protobuf_request(const struct otlp_pb_group *groups, size_t n, uint8_t **out,
+			  size_t *out_len)
+{
+	struct pb_out o = { 0 };
+	size_t len = 256;
+
+	for (size_t g = 0; g < n; g++)
+		len += groups[g].len + 64;
+	o.cap = len;
+	o.pos = o.cap;
+	o.buf = malloc(o.cap);
+	if (!o.buf)
+		return -1;
+	for (size_t g = n; g-- > 0;) {
+		size_t start = pb_used(&o), ss_start = start;
+
+		/* The same layout as pack_resource_spans, with the spans already encoded. */
+		pb_put(&o, groups[g].spans, groups[g].len);
+		pack_scope(&o);
+		pb_close(&o, 2, ss_start);
+		pack_resource(&o, groups[g].res);
+		pb_close(&o, 1, start);
+	}
+	free(o.tmp);
+	if (o.failed) {
+		free(o.buf);
+		return -1;
+	}
+	*out_len = pb_used(&o);
+	memmove(o.buf, o.buf + o.pos, *out_len);
+	*out = o.buf;
 	return 0;
 }
 
@@ -856,16 +780,14 @@ static void json_u32_member(struct otlp_buf *b, bool *first, const char *name, u
 }
 
 /* OTLP/JSON deviates from proto3 JSON here: ids are hex, not base64. */
-static void json_id_member(struct otlp_buf *b, bool *first, const char *name,
-			   const ProtobufCBinaryData *id)
+static void json_id_member(struct otlp_buf *b, bool *first, const char *name, const uint8_t *id,
+			   size_t len)
 {
 	char hex[2 * 16 + 1];
 
-	if (!id->len || id->len > 16)
-		return;
-	zt_hex_encode(id->data, id->len, hex);
+	zt_hex_encode(id, len, hex);
 	json_member(b, first, name);
-	otlp_json_string(b, hex, 2 * id->len);
+	otlp_json_string(b, hex, 2 * len);
 }
 
 /* Shortest of %.15g/%.17g that reads back exactly; non-finite values as proto3 JSON strings. */
@@ -887,38 +809,55 @@ static void json_double(struct otlp_buf *b, double d)
 	buf_puts(b, tmp);
 }
 
-static void json_value(struct otlp_buf *b, const pb_anyvalue *v)
+/* {"values":[...]} of a ZT_ATTR_STR_ARRAY: s holds n consecutive NUL-terminated strings. */
+static void json_str_array(struct otlp_buf *b, const struct zt_attr *attr)
+{
+	const char *p = attr->s;
+	uint32_t n = attr->s ? attr->n : 0;
+
+	buf_puts(b, "{\"values\":[");
+	for (uint32_t i = 0; i < n; i++) {
+		size_t len = strlen(p);
+
+		buf_puts(b, i ? ",{\"stringValue\":" : "{\"stringValue\":");
+		otlp_json_string(b, p, len);
+		otlp_buf_append(b, "}", 1);
+		p += len + 1;
+	}
+	buf_puts(b, "]}");
+}
+
+/* AnyValue of an attribute; an unknown type is an empty AnyValue, still valid OTLP. */
+static void json_value(struct otlp_buf *b, const struct zt_attr *attr)
 {
 	bool first = true;
+	const char *s;
+	size_t len;
 
 	otlp_buf_append(b, "{", 1);
-	switch (v->value_case) {
-	case OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_STRING_VALUE:
-		json_str_member(b, &first, "stringValue", v->string_value);
+	switch (attr->type) {
+	case ZT_ATTR_STR:
+		s = attr_text(attr, &len);
+		json_member(b, &first, "stringValue");
+		otlp_json_string(b, s, len);
 		break;
-	case OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_BOOL_VALUE:
+	case ZT_ATTR_BOOL:
 		json_member(b, &first, "boolValue");
-		buf_puts(b, v->bool_value ? "true" : "false");
+		buf_puts(b, attr->b ? "true" : "false");
 		break;
-	case OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_INT_VALUE:
+	case ZT_ATTR_INT:
 		json_member(b, &first, "intValue");
-		otlp_buf_append(b, v->int_value < 0 ? "\"-" : "\"", v->int_value < 0 ? 2 : 1);
-		json_decimal(b, v->int_value < 0 ? -(uint64_t)v->int_value : (uint64_t)v->int_value);
+		otlp_buf_append(b, attr->i < 0 ? "\"-" : "\"", attr->i < 0 ? 2 : 1);
+		json_decimal(b, attr->i < 0 ? -(uint64_t)attr->i : (uint64_t)attr->i);
 		otlp_buf_append(b, "\"", 1);
 		break;
-	case OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_DOUBLE_VALUE:
+	case ZT_ATTR_DOUBLE:
 		json_member(b, &first, "doubleValue");
-		json_double(b, v->double_value);
+		json_double(b, attr->d);
 		break;
-	case OPENTELEMETRY__PROTO__TRACE__V1__ANY_VALUE__VALUE_ARRAY_VALUE:
+	case ZT_ATTR_STR_ARRAY:
 		json_member(b, &first, "arrayValue");
-		buf_puts(b, "{\"values\":[");
-		for (size_t i = 0; i < v->array_value->n_values; i++) {
-			if (i)
-				otlp_buf_append(b, ",", 1);
-			json_value(b, v->array_value->values[i]);
-		}
-		buf_puts(b, "]}");
+		json_str_array(b, attr);
 		break;
 	default:
 		break;
@@ -926,119 +865,131 @@ static void json_value(struct otlp_buf *b, const pb_anyvalue *v)
 	otlp_buf_append(b, "}", 1);
 }
 
-static void json_attrs_member(struct otlp_buf *b, bool *first, pb_keyvalue *const *kvs, size_t n)
+/* Left out when no attribute has a key (a NULL key is no attribute), like any empty list. */
+static void json_attrs_member(struct otlp_buf *b, bool *first, const struct zt_attr *attrs, int n)
 {
-	if (!n)
-		return;
-	json_member(b, first, "attributes");
-	otlp_buf_append(b, "[", 1);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			otlp_buf_append(b, ",", 1);
-		buf_puts(b, "{\"key\":");
-		otlp_json_string(b, kvs[i]->key, strlen(kvs[i]->key));
+	bool any = false;
+
+	for (int i = 0; i < n; i++) {
+		if (!attrs[i].key)
+			continue;
+		if (!any)
+			json_member(b, first, "attributes");
+		otlp_buf_append(b, any ? ",{\"key\":" : "[{\"key\":", 8);
+		any = true;
+		otlp_json_string(b, attrs[i].key, strlen(attrs[i].key));
 		buf_puts(b, ",\"value\":");
-		json_value(b, kvs[i]->value);
+		json_value(b, &attrs[i]);
 		otlp_buf_append(b, "}", 1);
 	}
-	otlp_buf_append(b, "]", 1);
+	if (any)
+		otlp_buf_append(b, "]", 1);
 }
 
-static void json_status(struct otlp_buf *b, const pb_status *st)
+static void json_status(struct otlp_buf *b, const struct zt_span *s)
 {
 	bool first = true;
 
 	otlp_buf_append(b, "{", 1);
-	if (st->message[0])
-		json_str_member(b, &first, "message", st->message);
-	if (st->code)
-		json_u32_member(b, &first, "code", (uint32_t)st->code);
+	if (s->status_message && s->status_message[0])
+		json_str_member(b, &first, "message", s->status_message);
+	if (s->status_code)
+		json_u32_member(b, &first, "code", s->status_code);
 	otlp_buf_append(b, "}", 1);
 }
 
-static void json_span(struct otlp_buf *b, const pb_span *s)
+void otlp_json_span(struct otlp_buf *b, const struct zt_span *s)
 {
 	bool first = true;
 
 	otlp_buf_append(b, "{", 1);
-	json_id_member(b, &first, "traceId", &s->trace_id);
-	json_id_member(b, &first, "spanId", &s->span_id);
-	if (s->trace_state[0])
+	json_id_member(b, &first, "traceId", s->trace_id, sizeof(s->trace_id));
+	json_id_member(b, &first, "spanId", s->span_id, sizeof(s->span_id));
+	if (s->trace_state && s->trace_state[0])
 		json_str_member(b, &first, "traceState", s->trace_state);
-	json_id_member(b, &first, "parentSpanId", &s->parent_span_id);
-	if (s->flags)
-		json_u32_member(b, &first, "flags", s->flags);
-	json_str_member(b, &first, "name", s->name);
+	/* A root span has no parentSpanId. */
+	if (!zt_id_is_zero(s->parent_span_id, sizeof(s->parent_span_id)))
+		json_id_member(b, &first, "parentSpanId", s->parent_span_id,
+			       sizeof(s->parent_span_id));
+	json_u32_member(b, &first, "flags", OTLP_SPAN_FLAGS_SAMPLED);
+	json_member(b, &first, "name");
+	otlp_json_string(b, s->name, strnlen(s->name, sizeof(s->name)));
 	if (s->kind)
-		json_u32_member(b, &first, "kind", (uint32_t)s->kind);
-	json_u64_member(b, &first, "startTimeUnixNano", s->start_time_unix_nano);
-	json_u64_member(b, &first, "endTimeUnixNano", s->end_time_unix_nano);
-	json_attrs_member(b, &first, s->attributes, s->n_attributes);
-	if (s->dropped_attributes_count)
-		json_u32_member(b, &first, "droppedAttributesCount", s->dropped_attributes_count);
+		json_u32_member(b, &first, "kind", s->kind);
+	json_u64_member(b, &first, "startTimeUnixNano", s->start_ns);
+	json_u64_member(b, &first, "endTimeUnixNano", s->end_ns);
+	json_attrs_member(b, &first, s->attrs, s->n_attrs);
+	if (s->dropped_attrs)
+		json_u32_member(b, &first, "droppedAttributesCount", s->dropped_attrs);
 	/* Always present, as the collector writes it: {} means UNSET. */
 	json_member(b, &first, "status");
-	json_status(b, s->status);
+	json_status(b, s);
 	otlp_buf_append(b, "}", 1);
 }
 
-static void json_scope_spans(struct otlp_buf *b, const pb_scope_spans *ss)
+void otlp_json_request_begin(struct otlp_buf *b)
+{
+	buf_puts(b, "{\"resourceSpans\":[");
+}
+
+void otlp_json_request_end(struct otlp_buf *b)
+{
+	buf_puts(b, "]}");
+}
+
+/* A ResourceSpans with its one ScopeSpans, up to where its spans go. */
+void otlp_json_resource_spans_begin(struct otlp_buf *b, const struct zt_resource *res)
 {
 	bool first = true, scope_first = true;
 
 	otlp_buf_append(b, "{", 1);
-	json_member(b, &first, "scope");
-	otlp_buf_append(b, "{", 1);
-	json_str_member(b, &scope_first, "name", ss->scope->name);
-	json_str_member(b, &scope_first, "version", ss->scope->version);
-	otlp_buf_append(b, "}", 1);
-	json_member(b, &first, "spans");
-	otlp_buf_append(b, "[", 1);
-	for (size_t i = 0; i < ss->n_spans; i++) {
-		if (i)
-			otlp_buf_append(b, ",", 1);
-		json_span(b, ss->spans[i]);
-	}
-	buf_puts(b, "]}");
-}
-
-static void json_resource_spans(struct otlp_buf *b, const pb_resource_spans *rs)
-{
-	bool first = true;
-
-	otlp_buf_append(b, "{", 1);
-	if (rs->resource) {
+	if (res) {
 		bool res_first = true;
 
 		json_member(b, &first, "resource");
 		otlp_buf_append(b, "{", 1);
-		json_attrs_member(b, &res_first, rs->resource->attributes,
-				  rs->resource->n_attributes);
+		json_attrs_member(b, &res_first, res->attrs, res->n_attrs);
 		otlp_buf_append(b, "}", 1);
 	}
 	json_member(b, &first, "scopeSpans");
-	otlp_buf_append(b, "[", 1);
-	for (size_t i = 0; i < rs->n_scope_spans; i++) {
-		if (i)
-			otlp_buf_append(b, ",", 1);
-		json_scope_spans(b, rs->scope_spans[i]);
-	}
-	buf_puts(b, "]}");
+	buf_puts(b, "[{");
+	json_member(b, &scope_first, "scope");
+	otlp_buf_append(b, "{", 1);
+	scope_first = true;
+	json_str_member(b, &scope_first, "name", OTLP_SCOPE_NAME);
+	json_str_member(b, &scope_first, "version", ZT_VERSION);
+	otlp_buf_append(b, "}", 1);
+	buf_puts(b, ",\"spans\":[");
+}
+
+void otlp_json_resource_spans_end(struct otlp_buf *b)
+{
+	buf_puts(b, "]}]}");
 }
 
 void otlp_encode_json(struct zt_span *const *spans, size_t n, struct otlp_buf *out)
 {
-	struct otlp_tree t = { 0 };
+	struct otlp_batch b;
 
-	tree_build(&t, spans, n);
-	buf_puts(out, "{\"resourceSpans\":[");
-	for (size_t i = 0; i < t.req.n_resource_spans; i++) {
-		if (i)
+	/* Out of memory aborts, as the text buffer does: this function cannot fail. */
+	if (batch_group(&b, spans, n))
+		abort();
+	otlp_json_request_begin(out);
+	for (size_t g = 0; g < b.n_groups; g++) {
+		const struct otlp_group *grp = &b.groups[g];
+
+		if (g)
 			otlp_buf_append(out, ",", 1);
-		json_resource_spans(out, t.req.resource_spans[i]);
+		otlp_json_resource_spans_begin(out, grp->res);
+		for (size_t i = 0; i < grp->n_spans; i++) {
+			if (i)
+				otlp_buf_append(out, ",", 1);
+			otlp_json_span(out, b.order[grp->first + i]);
+		}
+		otlp_json_resource_spans_end(out);
 	}
-	buf_puts(out, "]}");
-	arena_free(&t.arena);
+	otlp_json_request_end(out);
+	batch_free(&b);
 }
 
 /* ---- gzip and responses ---- */

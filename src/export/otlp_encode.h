@@ -52,11 +52,36 @@ void otlp_buf_free(struct otlp_buf *b);
 int otlp_encode_protobuf(struct zt_span *const *spans, size_t n, uint8_t **out, size_t *out_len);
 
 /*
+ * The same request in pieces, for a writer that encodes each span as it comes: a span's
+ * ScopeSpans.spans field (tag, length, Span) appended to out (0, or -1 when out of memory),
+ * and the request of groups whose span fields were so concatenated, one group per resource.
+ */
+int otlp_protobuf_span_field(struct otlp_buf *out, const struct zt_span *s);
+struct otlp_pb_group {
+	const struct zt_resource *res;	/* NULL: no Resource */
+	const void *spans;
+	size_t len;
+};
+int otlp_protobuf_request(const struct otlp_pb_group *groups, size_t n, uint8_t **out,
+			  size_t *out_len);
+
+/*
  * Appends the OTLP/JSON form of the same request to out, on one line without a trailing
  * newline: lowerCamelCase names, hex trace/span ids, enums as integers, 64-bit integers as
  * strings, zero/empty fields omitted (proto3 JSON mapping as the OTLP spec amends it).
  */
 void otlp_encode_json(struct zt_span *const *spans, size_t n, struct otlp_buf *out);
+
+/*
+ * The same request in pieces, for a writer that encodes each span as it comes:
+ * request_begin, then per resource resource_spans_begin, its spans separated by ",",
+ * resource_spans_end (resources separated by ","), and request_end.
+ */
+void otlp_json_request_begin(struct otlp_buf *b);
+void otlp_json_request_end(struct otlp_buf *b);
+void otlp_json_resource_spans_begin(struct otlp_buf *b, const struct zt_resource *res);
+void otlp_json_resource_spans_end(struct otlp_buf *b);
+void otlp_json_span(struct otlp_buf *b, const struct zt_span *s);
 
 /*
  * Appends s[0..len) as a JSON string literal, quotes included. Control characters are escaped,

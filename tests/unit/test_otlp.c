@@ -350,6 +350,56 @@ static void test_json_request(void **state)
 	fixture_free(&f);
 }
 
+/* Spans encoded one by one and put together per resource make the same request, byte for
+ * byte, as the whole batch encoded at once (the exporters encode spans as they come). */
+static void test_request_in_pieces_is_the_same(void **state)
+{
+	struct otlp_buf pb[2] = { { 0 } }, json[2] = { { 0 } }, whole_json = { 0 }, pieces = { 0 };
+	struct otlp_pb_group groups[2];
+	uint8_t *whole, *joined;
+	size_t whole_len, joined_len;
+	struct fixture f;
+
+	fixture_init(&f);
+	/* r1 holds spans 0 and 2, r2 span 1: groups in order of first appearance. */
+	for (int i = 0; i < 3; i++) {
+		int g = f.spans[i]->resource == f.r1 ? 0 : 1;
+
+		assert_int_equal(otlp_protobuf_span_field(&pb[g], f.spans[i]), 0);
+		if (json[g].len)
+			otlp_buf_append(&json[g], ",", 1);
+		otlp_json_span(&json[g], f.spans[i]);
+	}
+	groups[0] = (struct otlp_pb_group){ f.r1, pb[0].data, pb[0].len };
+	groups[1] = (struct otlp_pb_group){ f.r2, pb[1].data, pb[1].len };
+	assert_int_equal(otlp_encode_protobuf(f.spans, 3, &whole, &whole_len), 0);
+	assert_int_equal(otlp_protobuf_request(groups, 2, &joined, &joined_len), 0);
+	assert_int_equal(joined_len, whole_len);
+	assert_memory_equal(joined, whole, whole_len);
+
+	otlp_encode_json(f.spans, 3, &whole_json);
+	otlp_json_request_begin(&pieces);
+	for (int g = 0; g < 2; g++) {
+		if (g)
+			otlp_buf_append(&pieces, ",", 1);
+		otlp_json_resource_spans_begin(&pieces, g ? f.r2 : f.r1);
+		otlp_buf_append(&pieces, json[g].data, json[g].len);
+		otlp_json_resource_spans_end(&pieces);
+	}
+	otlp_json_request_end(&pieces);
+	assert_string_equal(pieces.data, whole_json.data);
+
+	free(whole);
+	free(joined);
+	for (int g = 0; g < 2; g++) {
+		otlp_buf_free(&pb[g]);
+		otlp_buf_free(&json[g]);
+	}
+	otlp_buf_free(&whole_json);
+	otlp_buf_free(&pieces);
+	fixture_free(&f);
+}
+
 static void test_json_escaping(void **state)
 {
 	/*
@@ -1059,6 +1109,7 @@ int main(void)
 		cmocka_unit_test(test_protobuf_roundtrip),
 		cmocka_unit_test(test_protobuf_edge_cases),
 		cmocka_unit_test(test_json_request),
+		cmocka_unit_test(test_request_in_pieces_is_the_same),
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_json_span_strings_escaped),
 		cmocka_unit_test(test_gzip_roundtrip),
