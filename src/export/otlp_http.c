@@ -1,12 +1,13 @@
 /*
  * OTLP/HTTP exporter (binary protobuf, optionally gzip) on libcurl.
  *
- * submit() only takes a mutex to append to a bounded ring; one sender thread owns the curl
- * handle, cuts batches by size (max_batch) or age (batch_timeout_ms) and POSTs them. Delivery
+ * submit() encodes the span into the open batch under a mutex (span_batch.h); a batch closes
+ * by size (max_batch) or age (batch_timeout_ms). One sender thread owns the curl handle and
+ * POSTs closed batches, oldest first. Delivery
  * follows the OTLP/HTTP spec: 2xx is success (a partial_success counts the rejected spans as
  * failed), 429/502/503/504 and network errors are retried with exponential backoff and
  * Retry-After, any other status drops the batch. While a batch waits for its retry, new spans
- * keep queueing until the ring is full; then they are dropped and counted.
+ * keep queueing up to max_queue; then they are dropped and counted.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include <curl/curl.h>
 
 #include "otlp_encode.h"
+#include "span_batch.h"
 #include "zt_exporter.h"
 #include "zt_clock.h"
 #include "zt_log.h"
@@ -72,12 +74,9 @@ struct otlp_http {
 
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;	/* sender: spans queued, flush requested, or stop */
+	pthread_cond_t wake;	/* sender: a batch opened or closed, flush requested, or stop */
 	pthread_cond_t progress;	/* flushers: settled moved */
-	struct zt_span **ring;	/* max_queue slots */
-	size_t head;
-	size_t count;
-	uint64_t oldest_ms;	/* when the oldest queued span arrived */
+	struct span_batches queue;	/* waiting to be sent (not the one in flight) */
 	uint64_t accepted;	/* spans ever queued */
 	uint64_t settled;	/* of those, delivered or failed */
 	int flushers;		/* flush() callers waiting: send partial batches now */
@@ -88,7 +87,7 @@ struct otlp_http {
 
 	/* Sender thread only. */
 	struct otlp_result res;	/* curl keeps pointers to its err and body between requests */
-	struct zt_span **batch;	/* max_batch slots */
+	struct span_batch *batch;	/* in flight */
 	size_t batch_n;
 	uint64_t last_warn_ms[OTLP_WARN_KINDS];
 	unsigned int seed;	/* backoff jitter */
@@ -109,29 +108,42 @@ static struct otlp_http *to_http(struct zt_exporter *exp)
 
 /* ---- producer side ---- */
 
+/* With the lock held: the span's protobuf into the open batch; false when out of memory. */
+static bool otlp_http_add(struct otlp_http *h, const struct zt_span *span)
+{
+	bool opened;
+	struct span_group *g = span_batches_group(&h->queue, span->resource, &opened);
+
+	if (!g || otlp_protobuf_span_field(&g->spans, span))
+		return false;
+	/* A new batch starts the sender's timer; a full one needs no timer. */
+	if (span_batches_added(&h->queue, g, (size_t)h->max_batch) || opened)
+		pthread_cond_signal(&h->wake);
+	return true;
+}
+
 static void otlp_http_submit(struct zt_exporter *exp, struct zt_span *span)
 {
 	struct otlp_http *h = to_http(exp);
-	bool warn = false;
+	bool full = false, failed = false, warn = false;
 
 	pthread_mutex_lock(&h->lock);
-	if (h->stop || h->count == h->max_queue) {
+	if (h->stop || h->queue.queued >= h->max_queue)
+		full = true;
+	else if (!otlp_http_add(h, span))
+		failed = true;
+	else
+		h->accepted++;
+	if (full || failed) {
 		h->stats.spans_failed++;
 		warn = zt_rate_limit(&h->last_drop_warn_ms, OTLP_WARN_MS);
-	} else {
-		h->ring[(h->head + h->count) % h->max_queue] = zt_span_ref(span);
-		h->count++;
-		h->accepted++;
-		if (h->count == 1)
-			h->oldest_ms = zt_now_ms();
-		/* The first span starts the sender's batch timer; a full batch needs no timer. */
-		if (h->count == 1 || h->count == (size_t)h->max_batch)
-			pthread_cond_signal(&h->wake);
 	}
 	pthread_mutex_unlock(&h->lock);
-	if (warn)
+	if (warn && full)
 		zt_warn("otlp: export queue full (%zu spans), dropping spans for %s", h->max_queue,
 			h->shown_url);
+	else if (warn)
+		zt_warn("otlp: out of memory encoding spans for %s, dropping them", h->shown_url);
 }
 
 static void otlp_http_flush(struct zt_exporter *exp, int timeout_ms)
@@ -163,48 +175,43 @@ static void otlp_http_get_stats(struct zt_exporter *exp, struct zt_exporter_stat
 
 /* ---- sender thread: batching ---- */
 
-static bool batch_ready(struct otlp_http *h, uint64_t now)
+/* With the lock held: a closed batch, the open one closed first when it is due. */
+static bool batch_ready(struct otlp_http *h)
 {
-	if (h->count >= (size_t)h->max_batch)
-		return true;
-	return h->count && (h->flushers || now >= h->oldest_ms + (uint64_t)h->batch_timeout_ms);
+	if (h->flushers ||
+	    span_batches_due(&h->queue, zt_now_ms(), (uint64_t)h->batch_timeout_ms))
+		span_batches_close(&h->queue);
+	return h->queue.full != NULL;
 }
 
 /* With the lock held: waits for a batch and moves it to h->batch; false when stopping. */
 static bool otlp_http_next_batch(struct otlp_http *h)
 {
 	struct timespec deadline;
-	size_t n;
 
-	while (!h->stop && !batch_ready(h, zt_now_ms())) {
-		if (!h->count) {
+	while (!h->stop && !batch_ready(h)) {
+		if (!h->queue.open) {
 			pthread_cond_wait(&h->wake, &h->lock);
 			continue;
 		}
-		deadline = zt_deadline_at(h->oldest_ms + (uint64_t)h->batch_timeout_ms);
+		deadline = zt_deadline_at(h->queue.open->first_ms + (uint64_t)h->batch_timeout_ms);
 		pthread_cond_timedwait(&h->wake, &h->lock, &deadline);
 	}
 	if (h->stop)
 		return false;
-	n = h->count < (size_t)h->max_batch ? h->count : (size_t)h->max_batch;
-	for (size_t i = 0; i < n; i++)
-		h->batch[i] = h->ring[(h->head + i) % h->max_queue];
-	h->batch_n = n;
-	h->head = (h->head + n) % h->max_queue;
-	h->count -= n;
-	/* What is left over did not arrive at the same time; give it a fresh timer. */
-	if (h->count)
-		h->oldest_ms = zt_now_ms();
+	h->batch = span_batches_take(&h->queue, false);
+	h->batch_n = h->batch->n_spans;
+	h->queue.queued -= h->batch_n;
 	return true;
 }
 
-/* Accounts for the current batch (ok + failed == batch_n) and releases its spans. */
+/* Accounts for the current batch (ok + failed == batch_n) and frees it. */
 static void otlp_http_settle(struct otlp_http *h, size_t ok, bool request_ok)
 {
 	size_t n = h->batch_n;
 
-	for (size_t i = 0; i < n; i++)
-		zt_span_unref(h->batch[i]);
+	span_batch_free(h->batch);
+	h->batch = NULL;
 	h->batch_n = 0;
 	pthread_mutex_lock(&h->lock);
 	h->stats.spans_ok += ok;
@@ -366,13 +373,24 @@ static void otlp_http_send(struct otlp_http *h, const uint8_t *body, size_t len)
 	}
 }
 
-/* Encodes the current batch once; retries resend the same bytes. */
+/* Puts the current batch's request together once; retries resend the same bytes. */
 static int otlp_http_encode(struct otlp_http *h, uint8_t **body, size_t *len)
 {
+	const struct span_batch *b = h->batch;
+	struct otlp_pb_group *groups = calloc(b->n_groups ? b->n_groups : 1, sizeof(*groups));
 	uint8_t *raw, *gz;
 	size_t raw_len, gz_len;
+	int err;
 
-	if (otlp_encode_protobuf(h->batch, h->batch_n, &raw, &raw_len))
+	if (!groups)
+		return -1;
+	for (size_t i = 0; i < b->n_groups; i++)
+		groups[i] = (struct otlp_pb_group){ .res = b->groups[i].res,
+						    .spans = b->groups[i].spans.data,
+						    .len = b->groups[i].spans.len };
+	err = otlp_protobuf_request(groups, b->n_groups, &raw, &raw_len);
+	free(groups);
+	if (err)
 		return -1;
 	if (!h->gzip) {
 		*body = raw;
@@ -523,8 +541,7 @@ static void otlp_http_free(struct otlp_http *h)
 	otlp_buf_free(&h->res.body);
 	curl_free(h->shown_url);
 	free(h->url);
-	free(h->ring);
-	free(h->batch);
+	span_batches_clear(&h->queue);
 	pthread_cond_destroy(&h->progress);
 	pthread_cond_destroy(&h->wake);
 	pthread_mutex_destroy(&h->lock);
@@ -542,9 +559,7 @@ static void otlp_http_destroy(struct zt_exporter *exp, struct zt_exporter_stats 
 	pthread_mutex_unlock(&h->lock);
 	__atomic_store_n(&h->abort_io, 1, __ATOMIC_RELAXED);
 	pthread_join(h->thread, NULL);
-	for (size_t i = 0; i < h->count; i++)
-		zt_span_unref(h->ring[(h->head + i) % h->max_queue]);
-	h->stats.spans_failed += h->count;
+	h->stats.spans_failed += span_batches_clear(&h->queue);
 	if (final)
 		*final = h->stats;
 	otlp_http_free(h);
@@ -577,10 +592,8 @@ static void otlp_http_init_sync(struct otlp_http *h)
 static int otlp_http_alloc(struct otlp_http *h, const struct zt_otlp_http_config *cfg)
 {
 	h->url = strdup(cfg->endpoint);
-	h->ring = calloc(h->max_queue, sizeof(*h->ring));
-	h->batch = calloc((size_t)h->max_batch, sizeof(*h->batch));
 	h->headers = otlp_http_headers(cfg);
-	if (!h->url || !h->ring || !h->batch || !h->headers) {
+	if (!h->url || !h->headers) {
 		zt_err("otlp: out of memory");
 		return -1;
 	}
@@ -616,6 +629,7 @@ struct zt_exporter *zt_otlp_http_exporter_new(const struct zt_otlp_http_config *
 	}
 	h->shown_url = shown;
 	otlp_http_init_sync(h);
+	span_batches_init(&h->queue);
 	otlp_http_apply_config(h, cfg);
 	if (otlp_http_alloc(h, cfg)) {
 		otlp_http_free(h);

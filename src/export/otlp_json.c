@@ -1,7 +1,8 @@
 /*
  * OTLP/JSON lines exporter: the OpenTelemetry Collector file exporter format, one
- * ExportTraceServiceRequest per line. A small thread of its own does the writing so that
- * submit() only ever takes a mutex; each line is flushed so readers see it at once.
+ * ExportTraceServiceRequest per line. submit() writes the span's JSON at once (span_batch.h:
+ * handing spans to the writer cost more than encoding them); a small thread of its own puts
+ * each finished line together and writes it, flushed so readers see it at once.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -12,22 +13,16 @@
 #include <time.h>
 
 #include "otlp_encode.h"
+#include "span_batch.h"
 #include "zt_exporter.h"
 #include "zt_clock.h"
 #include "zt_log.h"
 
-#define OTLP_JSON_WAKE_SPANS 64		/* this many queued spans are written without waiting */
-#define OTLP_JSON_PERIOD_MS 200		/* otherwise queued spans wait at most this long */
+#define OTLP_JSON_PERIOD_MS 200		/* a line waits at most this long for more spans */
 #define OTLP_JSON_LINE_SPANS 512	/* spans per line, so one line stays a sane size */
 #define OTLP_JSON_MAX_QUEUE 65536	/* more means the output cannot keep up: drop */
 #define OTLP_JSON_DESTROY_MS 5000
 #define OTLP_JSON_WARN_MS 10000
-
-struct span_vec {
-	struct zt_span **v;
-	size_t n;
-	size_t cap;
-};
 
 struct otlp_json {
 	struct zt_exporter base;
@@ -36,9 +31,9 @@ struct otlp_json {
 	bool own_file;		/* false for stdout */
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;	/* writer: spans queued, flush requested or stop */
+	pthread_cond_t wake;	/* writer: a line is full or started, flush requested or stop */
 	pthread_cond_t progress;	/* flushers: settled moved */
-	struct span_vec queue;
+	struct span_batches lines;	/* one line per batch */
 	uint64_t accepted;	/* spans ever queued */
 	uint64_t settled;	/* of those, written or failed */
 	int flushers;		/* flush() callers waiting: write without delay */
@@ -53,21 +48,20 @@ static struct otlp_json *to_json(struct zt_exporter *exp)
 	return (struct otlp_json *)exp;
 }
 
-static bool span_vec_push(struct span_vec *q, struct zt_span *span)
+/* With the lock held: the span's JSON into the open line; false when out of memory. */
+static bool line_add(struct otlp_json *j, const struct zt_span *span)
 {
-	if (q->n == q->cap) {
-		size_t cap = q->cap ? 2 * q->cap : 256;
-		struct zt_span **v;
+	bool opened;
+	struct span_group *g = span_batches_group(&j->lines, span->resource, &opened);
 
-		if (cap > OTLP_JSON_MAX_QUEUE)
-			return false;
-		v = realloc(q->v, cap * sizeof(*v));
-		if (!v)
-			return false;
-		q->v = v;
-		q->cap = cap;
-	}
-	q->v[q->n++] = span;
+	if (!g)
+		return false;
+	if (g->n)
+		otlp_buf_append(&g->spans, ",", 1);
+	otlp_json_span(&g->spans, span);
+	/* A new line starts the writer's timer; a full one is written at once. */
+	if (span_batches_added(&j->lines, g, OTLP_JSON_LINE_SPANS) || opened)
+		pthread_cond_signal(&j->wake);
 	return true;
 }
 
@@ -77,13 +71,9 @@ static void otlp_json_submit(struct zt_exporter *exp, struct zt_span *span)
 	bool queued, warn = false;
 
 	pthread_mutex_lock(&j->lock);
-	queued = !j->stop && span_vec_push(&j->queue, span);
+	queued = !j->stop && j->lines.queued < OTLP_JSON_MAX_QUEUE && line_add(j, span);
 	if (queued) {
-		zt_span_ref(span);
 		j->accepted++;
-		/* The first span starts the writer's timer; a full batch needs no timer. */
-		if (j->queue.n == 1 || j->queue.n == OTLP_JSON_WAKE_SPANS)
-			pthread_cond_signal(&j->wake);
 	} else {
 		j->stats.spans_failed++;
 		warn = zt_rate_limit(&j->last_drop_warn_ms, OTLP_JSON_WARN_MS);
@@ -93,93 +83,104 @@ static void otlp_json_submit(struct zt_exporter *exp, struct zt_span *span)
 		zt_warn("otlp-json: output %s cannot keep up, dropping spans", j->path);
 }
 
-/* Writes spans as one line; returns 0, or -1 with errno set when the output failed. */
-static int otlp_json_write_line(struct otlp_json *j, struct zt_span **spans, size_t n,
-				struct otlp_buf *buf)
+/* Writes one line; returns 0, or -1 with errno set when the output failed. */
+static int line_write(struct otlp_json *j, const struct span_batch *line, struct otlp_buf *buf)
 {
 	otlp_buf_reset(buf);
-	otlp_encode_json(spans, n, buf);
+	otlp_json_request_begin(buf);
+	for (size_t i = 0; i < line->n_groups; i++) {
+		const struct span_group *g = &line->groups[i];
+
+		if (i)
+			otlp_buf_append(buf, ",", 1);
+		otlp_json_resource_spans_begin(buf, g->res);
+		otlp_buf_append(buf, g->spans.data, g->spans.len);
+		otlp_json_resource_spans_end(buf);
+	}
+	otlp_json_request_end(buf);
+	otlp_buf_append(buf, "\n", 1);
 	errno = 0;
-	if (fwrite(buf->data, 1, buf->len, j->f) != buf->len || fputc('\n', j->f) == EOF ||
-	    fflush(j->f) != 0) {
+	if (fwrite(buf->data, 1, buf->len, j->f) != buf->len || fflush(j->f) != 0) {
 		clearerr(j->f);
 		return -1;
 	}
 	return 0;
 }
 
-/* Writes and releases batch; called without the lock. */
-static void otlp_json_write_batch(struct otlp_json *j, struct span_vec *batch)
+/* Writes and frees the lines; called without the lock. */
+static void lines_write(struct otlp_json *j, struct span_batch *lines)
 {
 	struct zt_exporter_stats st = { 0 };
 	struct otlp_buf buf = { 0 };
+	size_t n = 0;
 
-	for (size_t i = 0; i < batch->n; i += OTLP_JSON_LINE_SPANS) {
-		size_t n = batch->n - i;
+	while (lines) {
+		struct span_batch *next = lines->next;
 
-		if (n > OTLP_JSON_LINE_SPANS)
-			n = OTLP_JSON_LINE_SPANS;
-		if (otlp_json_write_line(j, batch->v + i, n, &buf) == 0) {
-			st.spans_ok += n;
+		n += lines->n_spans;
+		if (line_write(j, lines, &buf) == 0) {
+			st.spans_ok += lines->n_spans;
 			st.requests_ok++;
-			continue;
+		} else {
+			st.spans_failed += lines->n_spans;
+			st.requests_failed++;
+			if (zt_rate_limit(&j->last_warn_ms, OTLP_JSON_WARN_MS))
+				zt_warn("otlp-json: cannot write to %s: %s", j->path,
+					errno ? strerror(errno) : "write error");
 		}
-		st.spans_failed += n;
-		st.requests_failed++;
-		if (zt_rate_limit(&j->last_warn_ms, OTLP_JSON_WARN_MS))
-			zt_warn("otlp-json: cannot write to %s: %s", j->path,
-				errno ? strerror(errno) : "write error");
+		span_batch_free(lines);
+		lines = next;
 	}
 	otlp_buf_free(&buf);
-	for (size_t i = 0; i < batch->n; i++)
-		zt_span_unref(batch->v[i]);
 
 	pthread_mutex_lock(&j->lock);
 	j->stats.spans_ok += st.spans_ok;
 	j->stats.spans_failed += st.spans_failed;
 	j->stats.requests_ok += st.requests_ok;
 	j->stats.requests_failed += st.requests_failed;
-	j->settled += batch->n;
+	j->lines.queued -= n;
+	j->settled += n;
 	pthread_cond_broadcast(&j->progress);
 	pthread_mutex_unlock(&j->lock);
-	batch->n = 0;
 }
 
-/* With the lock held: waits for work; false once stopping with nothing left to write. */
+/* With the lock held: waits until a line is to be written; false once stopping with
+ * nothing left. */
 static bool otlp_json_wait(struct otlp_json *j)
 {
-	struct timespec deadline;
+	for (;;) {
+		if (j->stop || j->flushers ||
+		    span_batches_due(&j->lines, zt_now_ms(), OTLP_JSON_PERIOD_MS))
+			span_batches_close(&j->lines);
+		if (j->lines.full)
+			return true;
+		if (j->stop)
+			return false;
+		if (j->lines.open) {
+			struct timespec deadline = zt_deadline_at(j->lines.open->first_ms +
+								  OTLP_JSON_PERIOD_MS);
 
-	while (!j->stop && !j->queue.n)
-		pthread_cond_wait(&j->wake, &j->lock);
-	if (!j->queue.n)
-		return false;
-	deadline = zt_deadline_at(zt_now_ms() + OTLP_JSON_PERIOD_MS);
-	while (!j->stop && !j->flushers && j->queue.n < OTLP_JSON_WAKE_SPANS) {
-		if (pthread_cond_timedwait(&j->wake, &j->lock, &deadline) == ETIMEDOUT)
-			break;
+			pthread_cond_timedwait(&j->wake, &j->lock, &deadline);
+		} else {
+			pthread_cond_wait(&j->wake, &j->lock);
+		}
 	}
-	return true;
 }
 
 static void *otlp_json_thread(void *arg)
 {
 	struct otlp_json *j = arg;
-	struct span_vec batch = { 0 };
 
 	pthread_mutex_lock(&j->lock);
 	while (otlp_json_wait(j)) {
-		/* Swap buffers so submit() keeps queueing while this batch is written. */
-		struct span_vec tmp = j->queue;
+		/* Every closed line: submit() goes on filling a new one meanwhile. */
+		struct span_batch *lines = span_batches_take(&j->lines, true);
 
-		j->queue = batch;
-		batch = tmp;
 		pthread_mutex_unlock(&j->lock);
-		otlp_json_write_batch(j, &batch);
+		lines_write(j, lines);
 		pthread_mutex_lock(&j->lock);
 	}
 	pthread_mutex_unlock(&j->lock);
-	free(batch.v);
 	return NULL;
 }
 
@@ -217,7 +218,7 @@ static void otlp_json_free(struct otlp_json *j)
 	pthread_cond_destroy(&j->progress);
 	pthread_cond_destroy(&j->wake);
 	pthread_mutex_destroy(&j->lock);
-	free(j->queue.v);
+	span_batches_clear(&j->lines);
 	free(j->path);
 	free(j);
 }
@@ -279,6 +280,7 @@ struct zt_exporter *zt_otlp_json_exporter_new(const char *path)
 		}
 	}
 	otlp_json_init_sync(j);
+	span_batches_init(&j->lines);
 	j->base.name = "otlp-json";
 	j->base.submit = otlp_json_submit;
 	j->base.flush = otlp_json_flush;
