@@ -56,6 +56,11 @@ static __always_inline __u64 zt_first_data(__u8 sys, __u64 buf)
 	return 0;
 }
 
+static __always_inline bool zt_may_carry_http1(__u8 proto)
+{
+	return proto == ZT_PROTO_UNKNOWN || proto == ZT_PROTO_HTTP1 || proto == ZT_PROTO_OTHER;
+}
+
 /*
  * TCP option path: a traced client starts writing a request on a socket that does not get
  * a header. Its context must be in place before the syscall sends the first segment.
@@ -68,8 +73,9 @@ static __noinline void zt_tcp_tx_prepare(__u64 fd, __u8 sys, __u64 buf)
 	__u8 head[8] = {}, *paths;
 	__u64 cookie, data;
 
-	/* Cheap checks first: servers and header-path sockets never read user memory here. */
-	if (!ci || ci->role != ZT_ROLE_CLIENT || !ci->cookie)
+	/* Cheap checks first: servers, header-path sockets and connections known to carry
+	 * something else than HTTP/1.x requests (databases, HTTP/2) read no user memory. */
+	if (!ci || ci->role != ZT_ROLE_CLIENT || !ci->cookie || !zt_may_carry_http1(ci->proto))
 		return;
 	cookie = ci->cookie;
 	paths = bpf_map_lookup_elem(&zt_sock_paths, &cookie);
