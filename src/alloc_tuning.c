@@ -1,6 +1,6 @@
 /*
- * Every exported batch allocates and then frees about a MiB: 512 spans with their strings, the
- * encoder's message tree and the encoded request. With glibc's defaults the freed top of the
+ * Every exported batch allocates and then frees about a MiB: 512 spans, their encoded form
+ * and the request put together from it. With glibc's defaults the freed top of the
  * heap goes back to the kernel once it passes 128 KiB, and the next batch page-faults it all
  * in again: nearly one page fault every two spans, a third of the span pipeline's time.
  * Keeping a bounded amount of free heap adds no peak RSS, since each batch faults it in anyway.
