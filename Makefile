@@ -27,7 +27,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_HARNESS := tests/fuzz/l7_harness.c tests/fuzz/l7_harness.h
+FUZZ_HARNESS := tests/fuzz/l7_harness.c tests/fuzz/l7_harness.h tests/fuzz/http2_record.h
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 HDRS      := $(wildcard include/*.h src/*.h src/proto/*.h src/export/*.h)
 

@@ -379,6 +379,52 @@ static __always_inline struct zt_conn_info *zt_chunk_conn(__u32 tgid, __u64 fd, 
 	return ci;
 }
 
+/* Search for the token h2c in the head of a 101 response (bpf_loop callback). */
+struct zt_h2c_search {
+	const __u8 *d;
+	__u32 len;
+	bool found;
+};
+
+#define ZT_H2C_SCAN 256		/* a 101 head is short: "Connection: Upgrade", "Upgrade: h2c" */
+
+static long zt_h2c_byte(__u32 i, void *arg)
+{
+	struct zt_h2c_search *s = arg;
+	const __u8 *p;
+
+	if (i + 4 > s->len)
+		return 1;
+	p = &s->d[i & (ZT_H2C_SCAN - 1)];
+	if (p[0] == '\r' && p[1] == '\n' && p[2] == '\r' && p[3] == '\n')
+		return 1;	/* end of the head */
+	/* "h2c" as a whole token: after ' ', ':' or ',' and before ' ', ',' or CR. */
+	if ((p[0] == ' ' || p[0] == ':' || p[0] == ',') && (p[1] | 0x20) == 'h' && p[2] == '2' &&
+	    (p[3] | 0x20) == 'c' && i + 5 <= s->len &&
+	    (p[4] == ' ' || p[4] == ',' || p[4] == '\r')) {
+		s->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A 101 Switching Protocols to h2c (HTTP/1.1 Upgrade, RFC 7540 3.2): from now on the
+ * connection is HTTP/2, which is captured whole (HPACK needs every header block) and whose
+ * server reads are looked at as HTTP/2. Userspace's HTTP/1.x parser hands over by itself.
+ */
+static __noinline void zt_check_upgrade_h2c(struct zt_conn_info *ci, struct zt_scratch_buf *sb,
+					    __u32 n)
+{
+	struct zt_h2c_search s = { .d = sb->data, .len = n < ZT_H2C_SCAN ? n : ZT_H2C_SCAN };
+
+	if (!ci || ci->proto != ZT_PROTO_HTTP1 || n < 16 || !zt_is_method(sb->data, "HTTP/1.1 101", 12))
+		return;
+	bpf_loop(ZT_H2C_SCAN, zt_h2c_byte, &s, 0);
+	if (s.found)
+		ci->proto = ZT_PROTO_HTTP2;
+}
+
 /*
  * n captured bytes of a len-byte chunk are in sb->data: fill in the event, hand a server
  * request its kernel IDs, and send it (the last tail bytes are left out of its length).
@@ -427,6 +473,8 @@ static __always_inline void zt_send_chunk(struct zt_conn_info *ci, struct zt_scr
 		}
 	}
 	ci->bytes[dir] += len;
+	if (ci->proto == ZT_PROTO_HTTP1 && sb->data[0] == 'H')
+		zt_check_upgrade_h2c(ci, sb, n);
 	if (bpf_ringbuf_output(&zt_events, sb, sizeof(sb->ev) + n, zt_rb_flags(sizeof(sb->ev) + n))) {
 		zt_count(ZT_CNT_RB_FULL);
 		return;

@@ -152,6 +152,12 @@ struct zt_parser_ops {
 
 extern const struct zt_parser_ops zt_http1_parser;
 extern const struct zt_parser_ops zt_http2_parser;
+/*
+ * An HTTP/2 connection (zt_http2_parser state, just created) that an HTTP/1.1 request
+ * upgraded with "Upgrade: h2c" (RFC 7540 3.2): that request, sent in full, is its stream 1,
+ * answered in HTTP/2. Returns 0, or -1 when out of memory.
+ */
+int zt_http2_upgraded(void *state, const struct zt_l7_record *req);
 extern const struct zt_parser_ops zt_pgsql_parser;
 extern const struct zt_parser_ops zt_mysql_parser;
 extern const struct zt_parser_ops zt_redis_parser;

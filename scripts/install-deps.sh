@@ -12,7 +12,7 @@ libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libclan
 curl nginx-light wrk python3 iproute2 procps psmisc
 postgresql postgresql-contrib python3-psycopg2 mariadb-server mariadb-client python3-pymysql
 redis-server redis-tools python3-redis libmariadb-dev
-python3-grpcio python3-grpc-tools nghttp2-client nghttp2-server"
+python3-grpcio python3-grpc-tools nghttp2-client nghttp2-server python3-h2"
 
 # Node.js for the OpenTelemetry SDK tests: a node already on PATH is used as it is (it may come
 # from outside Debian's packaging, with its own npm); Debian's nodejs and npm only without one.

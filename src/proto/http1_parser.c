@@ -48,6 +48,7 @@ struct http1_entry {
 	bool is_head;
 	bool is_connect;
 	bool upgrade;		/* asks to switch protocols (Upgrade or CONNECT) */
+	bool h2c;		/* ... to HTTP/2 over cleartext */
 };
 
 /* What the current message's head said; reset at each message start. */
@@ -64,6 +65,7 @@ struct http1_msg {
 	bool chunked;		/* last transfer coding is chunked */
 	bool conn_upgrade;	/* Connection: upgrade */
 	bool has_upgrade;	/* Upgrade: header present */
+	bool upgrade_h2c;	/* Upgrade: lists h2c */
 	bool head_big;		/* already counted in heads_too_large */
 	bool switch_req;	/* request asks to switch protocols */
 };
@@ -88,6 +90,7 @@ struct http1_conn {
 	bool resp_bound;	/* the FIFO head is paired with the response being parsed */
 	bool req_open;		/* the FIFO tail's request body is still being parsed */
 	bool stopped;		/* protocol switched or closed: ignore all bytes */
+	void *h2;		/* switched to HTTP/2 (Upgrade: h2c): its parser takes the bytes */
 	bool malformed;
 	int req_dir;		/* -1 until a start line shows the roles */
 	uint64_t seq;		/* feed() calls so far */
@@ -255,7 +258,7 @@ static struct http1_entry *http1_reserve(struct http1_conn *c, const struct zt_l
 	r = &e->rec;
 	zt_l7_record_clear(r, ZT_L7_HTTP1, (uint8_t)c->req_dir);
 	e->skip = 0;
-	e->is_head = e->is_connect = e->upgrade = false;
+	e->is_head = e->is_connect = e->upgrade = e->h2c = false;
 	c->building = true;
 	return e;
 }
@@ -534,7 +537,8 @@ static void http1_parse_te(struct http1_msg *msg, const char *v, size_t n)
 	msg->chunked = http1_ieq(v + start, end - start, "chunked");
 }
 
-static void http1_parse_connection(struct http1_msg *msg, const char *v, size_t n)
+/* Is lit one of the comma-separated tokens of the header value v (Connection, Upgrade)? */
+static bool http1_has_token(const char *v, size_t n, const char *lit)
 {
 	while (n) {
 		const char *comma = memchr(v, ',', n);
@@ -543,12 +547,12 @@ static void http1_parse_connection(struct http1_msg *msg, const char *v, size_t 
 		size_t tlen = len;
 
 		http1_trim(&tok, &tlen);
-		if (http1_ieq(tok, tlen, "upgrade"))
-			msg->conn_upgrade = true;
-		/* close and keep-alive need no action: close-delimited bodies end at close(). */
+		if (http1_ieq(tok, tlen, lit))
+			return true;
 		v += len + (comma ? 1 : 0);
 		n -= len + (comma ? 1 : 0);
 	}
+	return false;
 }
 
 static void http1_append_tracestate(struct zt_l7_record *r, const char *v, size_t n)
@@ -607,12 +611,15 @@ static int http1_header(struct http1_conn *c, int dir, const char *s, size_t n)
 	/* Dispatch on length first: most headers are none of ours. */
 	switch (nlen) {
 	case 7:
-		if (http1_ieq(s, nlen, "upgrade"))
+		if (http1_ieq(s, nlen, "upgrade")) {
 			msg->has_upgrade = vlen > 0;
+			msg->upgrade_h2c |= http1_has_token(v, vlen, "h2c");
+		}
 		break;
 	case 10:
+		/* close and keep-alive need no action: close-delimited bodies end at close(). */
 		if (http1_ieq(s, nlen, "connection"))
-			http1_parse_connection(msg, v, vlen);
+			msg->conn_upgrade |= http1_has_token(v, vlen, "upgrade");
 		break;
 	case 14:
 		if (!http1_ieq(s, nlen, "content-length"))
@@ -644,6 +651,7 @@ static int http1_req_head_done(struct http1_conn *c, int dir, const struct zt_ch
 		return -1;
 	e->rec.req_last = *m;
 	e->upgrade = e->is_connect || (d->msg.conn_upgrade && d->msg.has_upgrade);
+	e->h2c = e->upgrade && d->msg.upgrade_h2c;
 	d->msg.switch_req = e->upgrade;
 	c->building = false;
 	zt_fifo_commit(&c->q);
@@ -660,6 +668,20 @@ static int http1_req_head_done(struct http1_conn *c, int dir, const struct zt_ch
 	} else {
 		http1_msg_done(c, dir, m, sink);
 	}
+	return 0;
+}
+
+/*
+ * 101 to an Upgrade: h2c request: the rest of the connection is HTTP/2, and the request is
+ * its stream 1, answered there. An HTTP/2 parser takes every later byte.
+ */
+static int http1_switch_h2c(struct http1_conn *c, const struct http1_entry *e)
+{
+	c->h2 = zt_http2_parser.create();
+	if (!c->h2 || zt_http2_upgraded(c->h2, &e->rec))
+		return -1;
+	http1_drop_pending(c);
+	c->stopped = true;
 	return 0;
 }
 
@@ -682,6 +704,8 @@ static int http1_resp_head_done(struct http1_conn *c, int dir, const struct zt_c
 		e->rec.resp_first = d->msg.first;
 		e->rec.resp_last = *m;
 	}
+	if (status == 101 && e && e->h2c && d->msg.upgrade_h2c)
+		return http1_switch_h2c(c, e);
 	/* After a protocol switch the bytes are not HTTP/1 any more. */
 	if (status == 101 || (e && e->is_connect && status / 100 == 2)) {
 		http1_resp_done(c, dir, m, sink);
@@ -930,6 +954,9 @@ static int http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t le
 			break;
 		}
 	}
+	/* Switched to HTTP/2 in this chunk: what follows the 101 is already HTTP/2. */
+	if (!rc && c->h2 && p < end)
+		rc = zt_http2_parser.feed(c->h2, dir, p, (size_t)(end - p), m, sink);
 	return rc;
 }
 
@@ -987,6 +1014,8 @@ static void http1_destroy(void *state)
 	free(c->d[0].lbuf);
 	free(c->d[1].lbuf);
 	zt_fifo_free(&c->q);
+	if (c->h2)
+		zt_http2_parser.destroy(c->h2);
 	free(c);
 }
 
@@ -1000,6 +1029,8 @@ static int http1_feed(void *state, int dir, const uint8_t *data, size_t len,
 		return -1;
 	if (dir != ZT_L7_EGRESS && dir != ZT_L7_INGRESS)
 		goto bad;
+	if (c->h2)
+		return zt_http2_parser.feed(c->h2, dir, data, len, meta, sink);
 	if (c->stopped || !len)
 		return 0;
 	c->seq++;
@@ -1028,6 +1059,10 @@ static void http1_close(void *state, const struct zt_chunk_meta *meta,
 {
 	struct http1_conn *c = state;
 
+	if (c->h2) {
+		zt_http2_parser.close(c->h2, meta, sink);
+		return;
+	}
 	while (!c->malformed && zt_fifo_count(&c->q)) {
 		http1_emit(&http1_slot(c, 0)->rec, sink);
 		http1_pop(c);

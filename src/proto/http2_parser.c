@@ -1,5 +1,6 @@
 /*
- * HTTP/2 parser (prior-knowledge h2c and gRPC). Each direction is cut into frames. Header
+ * HTTP/2 parser (prior-knowledge h2c, h2c by HTTP/1.1 Upgrade, and gRPC). Each direction is
+ * cut into frames. Header
  * blocks (HEADERS or PUSH_PROMISE, then CONTINUATION) are joined in a bounded buffer and
  * decoded by the HPACK decoder of the direction that sent them; DATA payloads are never
  * copied. One record per client stream, emitted when both sides ended or the stream was
@@ -107,6 +108,7 @@ struct h2_stream {
 	bool resp_started;	/* final response headers (or response DATA) seen */
 	bool h2_reset;
 	bool partial;		/* some block decoded without its HPACK state */
+	bool upgraded;		/* stream 1 of an Upgrade: h2c: its request was HTTP/1.1 */
 	uint32_t h2_error;
 	uint64_t req_pos;
 	struct zt_chunk_meta first[2];	/* per side: chunk of its first byte */
@@ -421,7 +423,8 @@ static void h2_fill(struct h2_conn *c, const struct h2_stream *s)
 	r->resp_last = s->last[H2_RESP];
 	r->req_body_bytes = s->body[H2_REQ];
 	r->resp_body_bytes = s->body[H2_RESP];
-	r->stream_id = s->id;
+	/* An upgraded request got its IDs as an HTTP/1.1 request, which has no stream. */
+	r->stream_id = s->upgraded ? 0 : s->id;
 	r->req_pos = s->req_pos;
 	memcpy(r->method, f->method, sizeof(r->method));
 	memcpy(r->target, f->target, sizeof(r->target));
@@ -1473,6 +1476,36 @@ static enum zt_detect h2_detect(const uint8_t *data, size_t len, int dir)
 	default:
 		return ZT_DETECT_NO;
 	}
+}
+
+int zt_http2_upgraded(void *state, const struct zt_l7_record *req)
+{
+	struct h2_conn *c = state;
+	struct h2_stream *s;
+	struct h2_fields *f;
+
+	c->req_dir = req->req_dir;
+	c->max_sid = 1;
+	s = h2_stream_new(c, 1, NULL);
+	if (!s)
+		return -1;
+	f = &s->f;
+	memcpy(f->method, req->method, sizeof(f->method));
+	memcpy(f->target, req->target, sizeof(f->target));
+	memcpy(f->host, req->host, sizeof(f->host));
+	memcpy(f->user_agent, req->user_agent, sizeof(f->user_agent));
+	memcpy(f->traceparent, req->traceparent, sizeof(f->traceparent));
+	memcpy(f->tracestate, req->tracestate, sizeof(f->tracestate));
+	f->target_truncated = req->target_truncated;
+	f->has_method = true;
+	s->upgraded = true;
+	s->req_pos = req->req_pos;
+	s->first[H2_REQ] = req->req_first;
+	s->last[H2_REQ] = req->req_last;
+	s->body[H2_REQ] = req->req_body_bytes;
+	/* The client sent the whole request before the switch: its side has ended. */
+	s->ended[H2_REQ] = true;
+	return 0;
 }
 
 static void h2_destroy(void *state)

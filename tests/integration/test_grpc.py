@@ -275,3 +275,39 @@ def test_nghttpd_and_h2load_plain_http2():
     assert all(s["attrs"].get("network.protocol.version") == "2" for s in clients)
     assert {s["parent"] for s in servers} == {c["span_id"] for c in clients}
     assert servers[0]["name"] == "GET /index.html", servers[0]["name"]
+
+
+def test_h2c_upgrade_from_http1_curl():
+    """curl --http2 on an http:// URL asks for Upgrade: h2c and the server (python3-h2) switches:
+    the upgraded request is answered as HTTP/2 stream 1, the next request on the connection is
+    stream 3. Both are spans on both sides, each server span the child of its client span (the
+    kernel injects traceparent into the HTTP/1.1 upgrade request, then into stream 3's
+    HEADERS, and follows the switch to capture HTTP/2 whole)."""
+    try:
+        import h2  # noqa: F401
+    except ImportError:
+        raise Skip("python3-h2 missing")
+    port = free_port()
+    srv = Proc([sys.executable, os.path.join(HERE, "h2c_server.py"), str(port)])
+    base = "http://127.0.0.1:%d/" % port
+    try:
+        wait_port(port)
+        agent, spans = traced_run([srv.pid], [
+            "curl", "-sS", "--http2", "-w", "%{http_version} %{response_code} %{num_connects}\\n",
+            "-o", "/dev/null", base + "one.html", "-o", "/dev/null", base + "two.html"])
+    finally:
+        srv.stop()
+    # One connection: the second request went as an HTTP/2 stream on the upgraded one.
+    assert agent.stdout.split() == ["2", "200", "1", "2", "200", "0"], agent.stdout
+    clients = [s for s in spans if s["kind"] == CLIENT and s["service"] == "curl"]
+    servers = [s for s in spans if s["kind"] == SERVER and s["resource"].get("process.pid") == srv.pid]
+    assert len(clients) == 2 and len(servers) == 2, describe(spans)
+    for path in ("/one.html", "/two.html"):
+        client = [s for s in clients if s["attrs"].get("url.full", "").endswith(path)]
+        server = [s for s in servers if s["attrs"].get("url.path") == path]
+        assert len(client) == 1 and len(server) == 1, describe(spans)
+        for s in client + server:
+            assert s["attrs"].get("http.response.status_code") == 200, describe([s])
+            assert s["attrs"].get("network.protocol.version") == "2", describe([s])
+        assert_linked(client[0], server[0])
+    assert "malformed 0" in agent.stderr, agent.stderr

@@ -2511,6 +2511,140 @@ static void test_cap_gaps_anywhere(void **state)
 	}
 }
 
+/* ---- HTTP/1.1 Upgrade to h2c ---- */
+
+static const char h2c_req[] = "GET /index.html HTTP/1.1\r\nHost: example.com\r\n"
+			      "User-Agent: curl/7.88.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+			      "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n"
+			      "traceparent: " TP "\r\n\r\n";
+
+/* The connection starts as HTTP/1.1: the HTTP/1.x parser is the one that sees it. */
+static void use_http1_parser(void)
+{
+	ops->destroy(conn);
+	conn = NULL;
+	ops = &zt_http1_parser;
+	reset();
+}
+
+static void back_to_http2_parser(void)
+{
+	ops->destroy(conn);
+	conn = NULL;
+	ops = &zt_http2_parser;
+	reset();
+}
+
+/*
+ * curl --http2 on an http:// URL: the Upgrade: h2c request becomes stream 1 and is answered
+ * in HTTP/2 right after the 101 (here in the same read); later requests are HTTP/2 streams.
+ */
+static void test_h2c_upgrade(void **state)
+{
+	static const char sw[] = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+				 "Upgrade: h2c\r\n\r\n";
+	const struct zt_l7_record *r;
+
+	(void)state;
+	use_http1_parser();
+	assert_int_equal(feeds(EG, h2c_req, 1), 0);
+	assert_int_equal(nheads, 1);
+	wires_reset();
+	put(&wb, sw, strlen(sw));
+	server_start(&wb);
+	resp_block(200);
+	headers(&wb, 1, 0);
+	data(&wb, 1, F_END_STREAM, "hello h2\n", 9);
+	assert_int_equal(feedw(IN, &wb, 2), 0);
+	assert_int_equal(nrec, 1);
+	r = &recs[0];
+	assert_int_equal(r->proto, ZT_L7_HTTP2);
+	assert_int_equal(r->req_dir, EG);
+	/* Its IDs were fixed as an HTTP/1.1 request's: no stream to look them up by. */
+	assert_int_equal(r->stream_id, 0);
+	assert_int_equal(r->req_pos, 0);
+	assert_string_equal(r->method, "GET");
+	assert_string_equal(r->target, "/index.html");
+	assert_string_equal(r->host, "example.com");
+	assert_string_equal(r->user_agent, "curl/7.88.1");
+	assert_string_equal(r->traceparent, TP);
+	assert_true(r->has_response);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(r->resp_body_bytes, 9);
+	assert_int_equal(r->req_first.tid, 1);
+	assert_int_equal(r->resp_first.tid, 2);
+	assert_false(r->h2_reset);
+
+	/* The client's preface follows the 101; stream 3 is plain HTTP/2. */
+	wires_reset();
+	client_start(&wa);
+	req_block("GET", "/two");
+	headers(&wa, 3, F_END_STREAM);
+	assert_int_equal(feedw(EG, &wa, 3), 0);
+	assert_int_equal(nheads, 2);
+	resp_block(404);
+	headers(&wb, 3, F_END_STREAM);
+	assert_int_equal(feedw(IN, &wb, 4), 0);
+	assert_int_equal(nrec, 2);
+	r = &recs[1];
+	assert_int_equal(r->stream_id, 3);
+	assert_string_equal(r->target, "/two");
+	assert_int_equal(r->status, 404);
+	close_conn(5);
+	assert_int_equal(nrec, 2);
+	assert_int_equal(STAT(malformed), 0);
+	back_to_http2_parser();
+}
+
+/* The server's side, the 101 and its HTTP/2 in separate writes; a close before the answer
+ * to stream 1 flushes it as reset. */
+static void test_h2c_upgrade_server_side_closed_early(void **state)
+{
+	static const char sw[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n"
+				 "Connection: Upgrade\r\n\r\n";
+	const struct zt_l7_record *r;
+
+	(void)state;
+	use_http1_parser();
+	assert_int_equal(feeds(IN, h2c_req, 1), 0);
+	assert_int_equal(feeds(EG, sw, 2), 0);
+	wires_reset();
+	server_start(&wb);
+	assert_int_equal(feedw(EG, &wb, 3), 0);
+	client_start(&wa);
+	assert_int_equal(feedw(IN, &wa, 4), 0);
+	assert_int_equal(nrec, 0);
+	close_conn(5);
+	assert_int_equal(nrec, 1);
+	r = &recs[0];
+	assert_int_equal(r->req_dir, IN);
+	assert_string_equal(r->target, "/index.html");
+	assert_false(r->has_response);
+	assert_true(r->h2_reset);
+	back_to_http2_parser();
+}
+
+/* An upgrade to anything else (a WebSocket) still ends HTTP parsing at the 101. */
+static void test_upgrade_other_than_h2c_stops(void **state)
+{
+	static const char req[] = "GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+				  "Upgrade: websocket\r\n\r\n";
+	static const char sw[] = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+				 "Upgrade: websocket\r\n\r\n\x81\x05hello";
+
+	(void)state;
+	use_http1_parser();
+	assert_int_equal(feeds(EG, req, 1), 0);
+	assert_int_equal(feeds(IN, sw, 2), 0);
+	assert_int_equal(nrec, 1);
+	assert_int_equal(recs[0].proto, ZT_L7_HTTP1);
+	assert_int_equal(recs[0].status, 101);
+	assert_int_equal(feeds(EG, "\x81\x85mask-GET / HTTP/1.1\r\n\r\n", 3), 0);
+	close_conn(4);
+	assert_int_equal(nrec, 1);
+	back_to_http2_parser();
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2519,6 +2653,9 @@ int main(void)
 		T(test_detect),
 		T(test_get),
 		T(test_get_every_split),
+		T(test_h2c_upgrade),
+		T(test_h2c_upgrade_server_side_closed_early),
+		T(test_upgrade_other_than_h2c_stops),
 		T(test_server_side),
 		T(test_post_padding_priority),
 		T(test_continuation),
