@@ -2518,20 +2518,12 @@ static const char h2c_req[] = "GET /index.html HTTP/1.1\r\nHost: example.com\r\n
 			      "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n"
 			      "traceparent: " TP "\r\n\r\n";
 
-/* The connection starts as HTTP/1.1: the HTTP/1.x parser is the one that sees it. */
-static void use_http1_parser(void)
+/* An upgraded connection starts as HTTP/1.1: the HTTP/1.x parser is the one that sees it. */
+static void use_parser(const struct zt_parser_ops *parser)
 {
 	ops->destroy(conn);
 	conn = NULL;
-	ops = &zt_http1_parser;
-	reset();
-}
-
-static void back_to_http2_parser(void)
-{
-	ops->destroy(conn);
-	conn = NULL;
-	ops = &zt_http2_parser;
+	ops = parser;
 	reset();
 }
 
@@ -2546,7 +2538,7 @@ static void test_h2c_upgrade(void **state)
 	const struct zt_l7_record *r;
 
 	(void)state;
-	use_http1_parser();
+	use_parser(&zt_http1_parser);
 	assert_int_equal(feeds(EG, h2c_req, 1), 0);
 	assert_int_equal(nheads, 1);
 	wires_reset();
@@ -2593,7 +2585,7 @@ static void test_h2c_upgrade(void **state)
 	close_conn(5);
 	assert_int_equal(nrec, 2);
 	assert_int_equal(STAT(malformed), 0);
-	back_to_http2_parser();
+	use_parser(&zt_http2_parser);
 }
 
 /* The server's side, the 101 and its HTTP/2 in separate writes; a close before the answer
@@ -2605,7 +2597,7 @@ static void test_h2c_upgrade_server_side_closed_early(void **state)
 	const struct zt_l7_record *r;
 
 	(void)state;
-	use_http1_parser();
+	use_parser(&zt_http1_parser);
 	assert_int_equal(feeds(IN, h2c_req, 1), 0);
 	assert_int_equal(feeds(EG, sw, 2), 0);
 	wires_reset();
@@ -2621,7 +2613,7 @@ static void test_h2c_upgrade_server_side_closed_early(void **state)
 	assert_string_equal(r->target, "/index.html");
 	assert_false(r->has_response);
 	assert_true(r->h2_reset);
-	back_to_http2_parser();
+	use_parser(&zt_http2_parser);
 }
 
 /* An upgrade to anything else (a WebSocket) still ends HTTP parsing at the 101. */
@@ -2633,7 +2625,7 @@ static void test_upgrade_other_than_h2c_stops(void **state)
 				 "Upgrade: websocket\r\n\r\n\x81\x05hello";
 
 	(void)state;
-	use_http1_parser();
+	use_parser(&zt_http1_parser);
 	assert_int_equal(feeds(EG, req, 1), 0);
 	assert_int_equal(feeds(IN, sw, 2), 0);
 	assert_int_equal(nrec, 1);
@@ -2642,7 +2634,7 @@ static void test_upgrade_other_than_h2c_stops(void **state)
 	assert_int_equal(feeds(EG, "\x81\x85mask-GET / HTTP/1.1\r\n\r\n", 3), 0);
 	close_conn(4);
 	assert_int_equal(nrec, 1);
-	back_to_http2_parser();
+	use_parser(&zt_http2_parser);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
