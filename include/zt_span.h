@@ -33,6 +33,7 @@ struct zt_attr {
 	const char *key;
 	uint8_t type;		/* zt_attr_type */
 	bool owned;		/* s was malloc'd (else it lives in its span's text pool) */
+	uint16_t key_len;	/* strlen(key); 0: not recorded (set by hand, or over 65535) */
 	uint32_t n;		/* ZT_ATTR_STR_ARRAY: element count; ZT_ATTR_STR: length */
 	union {
 		int64_t i;
@@ -93,6 +94,8 @@ void zt_attrs_set_bool(struct zt_attr *attrs, int *n, const char *key, bool val)
 void zt_attrs_set_str_array(struct zt_attr *attrs, int *n, const char *key, const char *nul_sep,
 			    size_t len, uint32_t count);
 const struct zt_attr *zt_attrs_find(const struct zt_attr *attrs, int n, const char *key);
+/* strlen(attr->key), recorded by the setters. */
+size_t zt_attr_key_len(const struct zt_attr *attr);
 void zt_attrs_free(struct zt_attr *attrs, int n);
 
 void zt_span_set_str(struct zt_span *span, const char *key, const char *val);

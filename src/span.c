@@ -29,23 +29,28 @@ static char *xstrndup(const char *s, size_t len)
 	return p;
 }
 
+size_t zt_attr_key_len(const struct zt_attr *attr)
+{
+	return attr->key_len ? attr->key_len : strlen(attr->key);
+}
+
 /*
  * Keys are static semantic-convention names: the same key is usually the same pointer, and
- * telling ~15 short keys apart inline beats a strcmp call per key (5% of the span pipeline).
+ * keys of another length differ without a look at their bytes (many share a prefix such as
+ * "http." or "network.peer.": comparing bytes first was 5 % of the agent).
  */
-static inline bool key_eq(const char *a, const char *b)
+static inline bool key_eq(const struct zt_attr *a, const char *key, size_t len)
 {
-	if (a == b)
-		return true;
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
+	return a->key == key ||
+	       (zt_attr_key_len(a) == len && memcmp(a->key, key, len) == 0);
 }
 
 static struct zt_attr *attr_slot(struct zt_attr *attrs, int *n, const char *key)
 {
+	size_t len = strlen(key);
+
 	for (int i = 0; i < *n; i++) {
-		if (key_eq(attrs[i].key, key)) {
+		if (key_eq(&attrs[i], key, len)) {
 			if (attrs[i].owned)
 				free(attrs[i].s);
 			attrs[i].s = NULL;
@@ -57,6 +62,7 @@ static struct zt_attr *attr_slot(struct zt_attr *attrs, int *n, const char *key)
 		return NULL;
 	memset(&attrs[*n], 0, sizeof(attrs[*n]));
 	attrs[*n].key = key;
+	attrs[*n].key_len = len <= UINT16_MAX ? (uint16_t)len : 0;
 	return &attrs[(*n)++];
 }
 
@@ -107,8 +113,10 @@ void zt_attrs_set_str_array(struct zt_attr *attrs, int *n, const char *key, cons
 
 const struct zt_attr *zt_attrs_find(const struct zt_attr *attrs, int n, const char *key)
 {
+	size_t len = strlen(key);
+
 	for (int i = 0; i < n; i++)
-		if (key_eq(attrs[i].key, key))
+		if (key_eq(&attrs[i], key, len))
 			return &attrs[i];
 	return NULL;
 }

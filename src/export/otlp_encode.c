@@ -441,7 +441,7 @@ static void pack_attrs(struct pb_out *o, uint32_t field, const struct zt_attr *a
 		vstart = pb_used(o);
 		pack_value(o, &attrs[i]);
 		pb_close(o, 2, vstart);
-		pb_cstring(o, 1, attrs[i].key);
+		pb_string(o, 1, attrs[i].key, zt_attr_key_len(&attrs[i]));
 		pb_close(o, field, start);
 	}
 }
@@ -877,7 +877,7 @@ static void json_attrs_member(struct otlp_buf *b, bool *first, const struct zt_a
 			json_member(b, first, "attributes");
 		otlp_buf_append(b, any ? ",{\"key\":" : "[{\"key\":", 8);
 		any = true;
-		otlp_json_string(b, attrs[i].key, strlen(attrs[i].key));
+		otlp_json_string(b, attrs[i].key, zt_attr_key_len(&attrs[i]));
 		buf_puts(b, ",\"value\":");
 		json_value(b, &attrs[i]);
 		otlp_buf_append(b, "}", 1);
