@@ -754,6 +754,7 @@ static void build_client_span(struct zt_sb_conn *c, const struct zt_l7_record *r
 		zt_grpc_span_fill(span, rec, false);
 		set_peer_attrs(span, c, rec);
 	} else {
+		/* A client span is named by its method alone (no route is known). */
 		zt_http_span_name(rec->method, "", span->name, sizeof(span->name));
 		set_common_http_attrs(span, rec);
 		set_client_attrs(span, c, rec);
