@@ -1,6 +1,8 @@
 """HTTP/1.1 server that switches to HTTP/2 on "Upgrade: h2c" (RFC 7540 3.2), on python3-h2
 (hyper-h2, from Debian). The upgraded request is answered as stream 1, later requests on the
-connection as ordinary HTTP/2 streams; every response is "<path> over h2c\\n".
+connection as ordinary HTTP/2 streams; every response is "<path> over h2c\\n". Responses after
+the first carry a 1 KiB header (x-padding), so their header blocks are longer than a small
+--capture-bytes: only a connection captured as HTTP/2 (whole) gives their status.
 usage: h2c_server.py PORT"""
 import socket
 import sys
@@ -31,8 +33,11 @@ def read_head(sock):
 
 def respond(conn, stream_id, path):
     body = ("%s over h2c\n" % path).encode()
-    conn.send_headers(stream_id, [(":status", "200"), ("content-length", str(len(body))),
-                                  ("content-type", "text/plain")])
+    headers = [(":status", "200"), ("content-length", str(len(body))),
+               ("content-type", "text/plain")]
+    if stream_id != 1:
+        headers.append(("x-padding", "p" * 1024))
+    conn.send_headers(stream_id, headers)
     conn.send_data(stream_id, body, end_stream=True)
 
 
