@@ -2,7 +2,6 @@
 import collections
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -129,9 +128,10 @@ def test_binary_protocol_starting_with_get_untouched():
     assert summary(agent)["propagated"] == 0, agent.stderr
 
 
-def chain(n_services, port0):
-    """python services s0 -> s1 -> ... -> s(n-1); returns the shell snippet starting them."""
-    ports = [port0 + i for i in range(n_services)]
+def chain(n_services):
+    """python services s0 -> s1 -> ... -> s(n-1); returns the shell snippet starting them.
+    Each gets a port found free (consecutive ones may be taken: svc1 then failed to bind)."""
+    ports = [free_port() for _ in range(n_services)]
     cmds = []
     for i, p in enumerate(ports):
         down = "http://127.0.0.1:%d/hop%d" % (ports[i + 1], i + 1) if i + 1 < n_services else ""
@@ -143,10 +143,7 @@ def chain(n_services, port0):
 
 
 def test_chain_of_three_python_services_one_trace():
-    start, ports = chain(3, free_port())
-    for p in ports:
-        wait_free = socket.socket()
-        wait_free.close()
+    start, ports = chain(3)
     cmd = start + "sleep 0.3; for i in 1 2 3 4 5; do curl -s -o /dev/null 127.0.0.1:%d/req$i; done; " \
         "kill $(jobs -p) 2>/dev/null; pkill -f 'service.py %d' ; pkill -f 'service.py %d'; pkill -f 'service.py %d'; true" % (
             ports[0], ports[0], ports[1], ports[2])
