@@ -125,6 +125,9 @@ void zt_l7_record_clear(struct zt_l7_record *r, uint8_t proto, uint8_t req_dir);
 /* Copy at most cap-1 bytes of s[0..n) into dst and terminate it; true when it was cut. */
 bool zt_l7_copy_str(char *dst, size_t cap, const void *s, size_t n);
 
+/* zt_parser_ops.feed: the rest of the connection is another protocol (see feed). */
+#define ZT_FEED_SWITCHED 1
+
 /* Result of zt_parser_ops.detect. */
 enum zt_detect {
 	ZT_DETECT_NO = 0,
@@ -141,8 +144,10 @@ struct zt_parser_ops {
 	void (*destroy)(void *state);
 	/*
 	 * One chunk of one direction, in order. data == NULL means a gap of len bytes (not
-	 * captured or lost). Returns 0, or -1 when the stream cannot be parsed any more
-	 * (the caller stops feeding this connection and counts it).
+	 * captured or lost). Returns 0; ZT_FEED_SWITCHED once the connection switched to a
+	 * protocol no parser follows (a WebSocket, a CONNECT tunnel): the caller may stop
+	 * feeding it, it is no error; -1 when the stream cannot be parsed any more (the caller
+	 * stops feeding this connection and counts it).
 	 */
 	int (*feed)(void *state, int dir, const uint8_t *data, size_t len,
 		    const struct zt_chunk_meta *meta, const struct zt_l7_sink *sink);

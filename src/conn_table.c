@@ -87,12 +87,14 @@ static struct zt_l7_sink conn_sink(struct zt_conn *c)
 	return sink;
 }
 
-static void conn_switch_off(struct zt_conn *c)
+/* unparsed: given up on (counted), not a tunnel or WebSocket that no parser follows. */
+static void conn_switch_off(struct zt_conn *c, bool unparsed)
 {
 	if (c->off)
 		return;
 	c->off = true;
-	stats.parsed_off++;
+	if (unparsed)
+		stats.parsed_off++;
 	if (action_fn)
 		action_fn(c->sb.tgid, c->sb.fd, ZT_CONN_OFF, action_ctx);
 }
@@ -186,6 +188,7 @@ void zt_conn_on_data(const struct zt_data_event *ev, size_t size)
 	struct zt_conn *c = conn_get(&ev->hdr, &ev->tuple, ev->role);
 	int dir = ev->dir & 1;
 	uint32_t captured = ev->captured;
+	int rc;
 
 	if (!c || c->off)
 		return;
@@ -197,12 +200,12 @@ void zt_conn_on_data(const struct zt_data_event *ev, size_t size)
 	if (!c->parser) {
 		if (db_server_side(c, ev->proto)) {
 			stats.db_server_side++;
-			conn_switch_off(c);
+			conn_switch_off(c, true);
 			return;
 		}
 		c->ops = parser_for(ev);
 		if (!c->ops || !(c->parser = c->ops->create())) {
-			conn_switch_off(c);
+			conn_switch_off(c, true);
 			return;
 		}
 		/* Database clients: sk_msg on their every write would look for HTTP in vain. */
@@ -222,20 +225,21 @@ void zt_conn_on_data(const struct zt_data_event *ev, size_t size)
 	c->last.tid = ev->hdr.tid;
 	if (ev->offset > c->expect[dir]) {
 		stats.gap_bytes += ev->offset - c->expect[dir];
-		if (conn_feed(c, dir, NULL, ev->offset - c->expect[dir]))
+		if ((rc = conn_feed(c, dir, NULL, ev->offset - c->expect[dir])))
 			goto off;
 	}
 	c->expect[dir] = ev->offset + ev->len;
-	if (captured && conn_feed(c, dir, ev->data, captured))
+	if (captured && (rc = conn_feed(c, dir, ev->data, captured)))
 		goto off;
 	if (ev->len > captured) {
 		stats.uncaptured += ev->len - captured;
-		if (conn_feed(c, dir, NULL, ev->len - captured))
+		if ((rc = conn_feed(c, dir, NULL, ev->len - captured)))
 			goto off;
 	}
 	return;
 off:
-	conn_switch_off(c);
+	/* A tunnel or WebSocket: the kernel stops capturing what nobody parses. */
+	conn_switch_off(c, rc < 0);
 }
 
 void zt_conn_on_close(const struct zt_conn_event *ev)

@@ -90,6 +90,7 @@ struct http1_conn {
 	bool resp_bound;	/* the FIFO head is paired with the response being parsed */
 	bool req_open;		/* the FIFO tail's request body is still being parsed */
 	bool stopped;		/* protocol switched or closed: ignore all bytes */
+	bool switched;		/* ... switched to a protocol no parser follows */
 	void *h2;		/* switched to HTTP/2 (Upgrade: h2c): its parser takes the bytes */
 	bool malformed;
 	int req_dir;		/* -1 until a start line shows the roles */
@@ -709,7 +710,7 @@ static int http1_resp_head_done(struct http1_conn *c, int dir, const struct zt_c
 	/* After a protocol switch the bytes are not HTTP/1 any more. */
 	if (status == 101 || (e && e->is_connect && status / 100 == 2)) {
 		http1_resp_done(c, dir, m, sink);
-		c->stopped = true;
+		c->stopped = c->switched = true;
 		return 0;
 	}
 	if (e && e->upgrade)
@@ -1032,7 +1033,7 @@ static int http1_feed(void *state, int dir, const uint8_t *data, size_t len,
 	if (c->h2)
 		return zt_http2_parser.feed(c->h2, dir, data, len, meta, sink);
 	if (c->stopped || !len)
-		return 0;
+		return c->switched ? ZT_FEED_SWITCHED : 0;
 	c->seq++;
 	if (!meta)
 		meta = &no_meta;
@@ -1042,7 +1043,8 @@ static int http1_feed(void *state, int dir, const uint8_t *data, size_t len,
 	else if (http1_data(c, dir, data, len, meta, sink) < 0)
 		goto bad;
 	c->d[dir].pos += len;
-	return 0;
+	/* Switched to a protocol nobody parses: the caller may stop the capture. */
+	return c->switched ? ZT_FEED_SWITCHED : 0;
 bad:
 	c->malformed = true;
 	zt_l7_stats.malformed++;

@@ -1,7 +1,9 @@
 """HTTP/1.x spans of unmodified programs: python http.server, curl, nginx."""
 import os
+import re
 import socket
 import subprocess
+import threading
 import time
 
 from lib import (CLIENT, SERVER, Agent, curl, describe, free_port, http_exchange, nginx_server,
@@ -219,3 +221,45 @@ def test_console_waterfall_default_output():
     out = agent.stdout
     assert out.startswith("trace ") and "curl" in out and "CLIENT" in out and "GET" in out, out
     assert "\x1b[" not in out, "no colour when stdout is not a TTY"
+
+
+def test_websocket_upgrade_stops_capture():
+    """After a 101 to something no parser follows (a WebSocket), the connection's bytes are
+    no HTTP: the agent tells the kernel to stop capturing them. The client writes 500 frames
+    after the switch; without that, each would be an event with its bytes."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    port = srv.getsockname()[1]
+
+    def serve():
+        c, _ = srv.accept()
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += c.recv(4096)
+        c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                  b"Connection: Upgrade\r\n\r\n")
+        while c.recv(65536):
+            pass
+        c.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    client = ("import socket, time\n"
+              "s = socket.create_connection(('127.0.0.1', %d))\n"
+              "s.sendall(b'GET /chat HTTP/1.1\\r\\nHost: x\\r\\nConnection: Upgrade\\r\\n'\n"
+              "          b'Upgrade: websocket\\r\\n\\r\\n')\n"
+              "assert s.recv(4096).startswith(b'HTTP/1.1 101')\n"
+              "time.sleep(0.5)\n"
+              "for i in range(500):\n"
+              "    s.sendall(b'\\x81\\x05hello')\n"
+              "    time.sleep(0.001)\n"
+              "s.close()\n" % port)
+    rc, agent, spans = run_traced(["python3", "-c", client])
+    t.join(10)
+    srv.close()
+    assert rc == 0, agent.stderr
+    assert [s["attrs"].get("http.response.status_code") for s in spans] == [101], describe(spans)
+    # The request and the 101 are ~150 bytes; the frames after them 3 500 more.
+    captured = int(re.search(r"zerotrace: events \d+, bytes (\d+)", agent.stderr).group(1))
+    assert captured < 1000, agent.stderr

@@ -2627,11 +2627,11 @@ static void test_upgrade_other_than_h2c_stops(void **state)
 	(void)state;
 	use_parser(&zt_http1_parser);
 	assert_int_equal(feeds(EG, req, 1), 0);
-	assert_int_equal(feeds(IN, sw, 2), 0);
+	assert_int_equal(feeds(IN, sw, 2), ZT_FEED_SWITCHED);
 	assert_int_equal(nrec, 1);
 	assert_int_equal(recs[0].proto, ZT_L7_HTTP1);
 	assert_int_equal(recs[0].status, 101);
-	assert_int_equal(feeds(EG, "\x81\x85mask-GET / HTTP/1.1\r\n\r\n", 3), 0);
+	assert_int_equal(feeds(EG, "\x81\x85mask-GET / HTTP/1.1\r\n\r\n", 3), ZT_FEED_SWITCHED);
 	close_conn(4);
 	assert_int_equal(nrec, 1);
 	use_parser(&zt_http2_parser);
