@@ -64,6 +64,12 @@ void span_batches_close(struct span_batches *q)
 {
 	if (!q->open)
 		return;
+	/* Opened for a span that could not be encoded (out of memory): nothing to send. */
+	if (!q->open->n_spans) {
+		span_batch_free(q->open);
+		q->open = NULL;
+		return;
+	}
 	*q->full_tail = q->open;
 	q->full_tail = &q->open->next;
 	q->open = NULL;
