@@ -497,66 +497,6 @@ static void pack_resource(struct pb_out *o, const struct zt_resource *res)
 	pb_close(o, 1, start);
 }
 
-/* One ScopeSpans "zerotrace"/ZT_VERSION holding all the spans of a group. */
-static void pack_scope_spans(struct pb_out *o, struct zt_span *const *spans, size_t n)
-{
-	size_t start;
-
-	for (size_t i = n; i-- > 0;) {
-		start = pb_used(o);
-		pack_span(o, spans[i]);
-		pb_close(o, 2, start);
-	}
-	pack_scope(o);
-}
-
-static void pack_resource_spans(struct pb_out *o, const struct otlp_batch *b,
-				const struct otlp_group *g)
-{
-	size_t start = pb_used(o);
-
-	pack_scope_spans(o, b->order + g->first, g->n_spans);
-	pb_close(o, 2, start);
-	pack_resource(o, g->res);
-}
-
-int otlp_encode_protobuf(struct zt_span *const *spans, size_t n, uint8_t **out, size_t *out_len)
-{
-	struct otlp_batch b;
-	struct pb_out o = { 0 };
-	uint8_t *shrunk;
-	size_t len;
-
-	if (batch_group(&b, spans, n))
-		return -1;
-	o.cap = 256 + n * PB_SPAN_GUESS;
-	o.pos = o.cap;
-	o.buf = malloc(o.cap);
-	if (!o.buf) {
-		batch_free(&b);
-		return -1;
-	}
-	for (size_t g = b.n_groups; g-- > 0;) {
-		size_t start = pb_used(&o);
-
-		pack_resource_spans(&o, &b, &b.groups[g]);
-		pb_close(&o, 1, start);
-	}
-	batch_free(&b);
-	free(o.tmp);
-	if (o.failed) {
-		free(o.buf);
-		return -1;
-	}
-	len = pb_used(&o);
-	memmove(o.buf, o.buf + o.pos, len);
-	/* Shrinking in place is cheap, and the request may wait long for retries. */
-	shrunk = realloc(o.buf, len ? len : 1);
-	*out = shrunk ? shrunk : o.buf;
-	*out_len = len;
-	return 0;
-}
-
 /* ---- protobuf in pieces: spans encoded as they come, requests put together later ---- */
 
 /* The writer of one thread's span fields: its buffer is reused, span after span. */
@@ -598,12 +538,13 @@ int otlp_protobuf_request(const struct otlp_pb_group *groups, size_t n, uint8_t 
 	if (!o.buf)
 		return -1;
 	for (size_t g = n; g-- > 0;) {
-		size_t start = pb_used(&o), ss_start = start;
+		size_t start = pb_used(&o);
 
-		/* The same layout as pack_resource_spans, with the spans already encoded. */
+		/* Back to front: the spans and the scope make the ResourceSpans' one ScopeSpans
+		 * (field 2), its Resource (field 1) goes before, and the whole is request field 1. */
 		pb_put(&o, groups[g].spans, groups[g].len);
 		pack_scope(&o);
-		pb_close(&o, 2, ss_start);
+		pb_close(&o, 2, start);
 		pack_resource(&o, groups[g].res);
 		pb_close(&o, 1, start);
 	}
@@ -616,6 +557,38 @@ int otlp_protobuf_request(const struct otlp_pb_group *groups, size_t n, uint8_t 
 	memmove(o.buf, o.buf + o.pos, *out_len);
 	*out = o.buf;
 	return 0;
+}
+
+/* A whole batch: its spans encoded group by group, then put together as the exporter does. */
+int otlp_encode_protobuf(struct zt_span *const *spans, size_t n, uint8_t **out, size_t *out_len)
+{
+	struct otlp_pb_group *groups = NULL;
+	struct otlp_buf *fields = NULL;
+	struct otlp_batch b;
+	int err = -1;
+
+	if (batch_group(&b, spans, n))
+		return -1;
+	groups = calloc(b.n_groups ? b.n_groups : 1, sizeof(*groups));
+	fields = calloc(b.n_groups ? b.n_groups : 1, sizeof(*fields));
+	if (groups && fields) {
+		err = 0;
+		for (size_t g = 0; g < b.n_groups && !err; g++) {
+			const struct otlp_group *grp = &b.groups[g];
+
+			for (size_t i = 0; i < grp->n_spans && !err; i++)
+				err = otlp_protobuf_span_field(&fields[g], b.order[grp->first + i]);
+			groups[g] = (struct otlp_pb_group){ grp->res, fields[g].data, fields[g].len };
+		}
+		if (!err)
+			err = otlp_protobuf_request(groups, b.n_groups, out, out_len);
+	}
+	for (size_t g = 0; fields && g < b.n_groups; g++)
+		otlp_buf_free(&fields[g]);
+	free(fields);
+	free(groups);
+	batch_free(&b);
+	return err;
 }
 
 /* ---- text buffer ---- */
