@@ -409,16 +409,17 @@ static long zt_h2c_byte(__u32 i, void *arg)
 }
 
 /*
- * A 101 Switching Protocols to h2c (HTTP/1.1 Upgrade, RFC 7540 3.2): from now on the
- * connection is HTTP/2, which is captured whole (HPACK needs every header block) and whose
- * server reads are looked at as HTTP/2. Userspace's HTTP/1.x parser hands over by itself.
+ * ci is an HTTP/1.x connection. A 101 Switching Protocols to h2c (HTTP/1.1 Upgrade, RFC 7540
+ * 3.2) in its chunk: from now on the connection is HTTP/2, which is captured whole (HPACK
+ * needs every header block) and whose server reads are looked at as HTTP/2. Userspace's
+ * HTTP/1.x parser hands over by itself.
  */
 static __noinline void zt_check_upgrade_h2c(struct zt_conn_info *ci, struct zt_scratch_buf *sb,
 					    __u32 n)
 {
 	struct zt_h2c_search s = { .d = sb->data, .len = n < ZT_H2C_SCAN ? n : ZT_H2C_SCAN };
 
-	if (!ci || ci->proto != ZT_PROTO_HTTP1 || n < 16 || !zt_is_method(sb->data, "HTTP/1.1 101", 12))
+	if (n < 16 || !zt_is_method(sb->data, "HTTP/1.1 101", 12))
 		return;
 	bpf_loop(ZT_H2C_SCAN, zt_h2c_byte, &s, 0);
 	if (s.found)
@@ -473,7 +474,8 @@ static __always_inline void zt_send_chunk(struct zt_conn_info *ci, struct zt_scr
 		}
 	}
 	ci->bytes[dir] += len;
-	if (ci->proto == ZT_PROTO_HTTP1 && sb->data[0] == 'H')
+	/* One byte looked at before the call: a 101 is rare. */
+	if (ci->proto == ZT_PROTO_HTTP1 && n && sb->data[0] == 'H')
 		zt_check_upgrade_h2c(ci, sb, n);
 	if (bpf_ringbuf_output(&zt_events, sb, sizeof(sb->ev) + n, zt_rb_flags(sizeof(sb->ev) + n))) {
 		zt_count(ZT_CNT_RB_FULL);

@@ -497,7 +497,6 @@ static bool is_digitish(const char *s, size_t n)
 	return n > 0;
 }
 
-/* Path without query; id-like segments become "*", at most three segments kept. */
 /*
  * Appends s[0..n) to the NUL-terminated out, cut to fit; *len counts every byte asked for,
  * as snprintf's return would (a span's name is made for every span: snprintf was 5 % of the
@@ -514,6 +513,7 @@ static void name_put(char *out, size_t outlen, size_t *len, const char *s, size_
 	*len += n;
 }
 
+/* Path without query; id-like segments become "*", at most three segments kept. */
 void zt_http_span_name(const char *method, const char *target, char *out, size_t outlen)
 {
 	const char *p = target, *m = method[0] ? method : "HTTP";

@@ -1,10 +1,9 @@
 /*
  * HTTP/2 parser (prior-knowledge h2c, h2c by HTTP/1.1 Upgrade, and gRPC). Each direction is
- * cut into frames. Header
- * blocks (HEADERS or PUSH_PROMISE, then CONTINUATION) are joined in a bounded buffer and
- * decoded by the HPACK decoder of the direction that sent them; DATA payloads are never
- * copied. One record per client stream, emitted when both sides ended or the stream was
- * reset (RST_STREAM, GOAWAY), or at close.
+ * cut into frames. Header blocks (HEADERS or PUSH_PROMISE, then CONTINUATION) are joined in
+ * a bounded buffer and decoded by the HPACK decoder of the direction that sent them; DATA
+ * payloads are never copied. One record per client stream, emitted when both sides ended or
+ * the stream was reset (RST_STREAM, GOAWAY), or at close.
  *
  * Roles: the direction that sent the client preface carries requests. Without it (seen
  * mid-stream), the first decoded block that has :method (or :status) tells.
