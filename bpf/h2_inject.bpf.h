@@ -117,7 +117,8 @@ static __always_inline bool zt_h2_insert(struct sk_msg_md *msg, const struct zt_
 					 __u32 at, const struct zt_trace_ctx *ctx)
 {
 	__u32 len = f->len + ZT_H2_TP_FIELD_LEN;
-	__u8 *d = zt_msg_insert_room(msg, at, ZT_H2_TP_FIELD_LEN);
+	struct zt_tp_text *text = zt_tp_text_of(ctx);
+	__u8 *d = text ? zt_msg_insert_room(msg, at, ZT_H2_TP_FIELD_LEN) : NULL;
 
 	if (!d)
 		return false;
@@ -125,7 +126,7 @@ static __always_inline bool zt_h2_insert(struct sk_msg_md *msg, const struct zt_
 	d[1] = 11;
 	__builtin_memcpy(&d[2], "traceparent", 11);
 	d[13] = ZT_TP_VALUE_LEN;
-	zt_format_tp_value(&d[14], ctx);
+	__builtin_memcpy(&d[14], &text->b[ZT_TP_TEXT_VALUE], ZT_TP_VALUE_LEN);
 	d = zt_msg_bytes(msg, f->off, 3);
 	if (!d) {
 		bpf_msg_pop_data(msg, at, ZT_H2_TP_FIELD_LEN, 0);

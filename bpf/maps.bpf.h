@@ -91,9 +91,15 @@ struct {
  * the verifier needs room for a whole capture past any offset below ZT_MAX_CAPTURE, which
  * exceeds the 32 KiB a per-CPU value may have. The loader sets one entry per possible CPU.
  */
+/* Vectors of a readv/writev-like call read in one copy (the rest one at a time). */
+#define ZT_IOV_FIRST 4
+
 struct zt_scratch_buf {
 	struct zt_data_event ev;
 	__u8 data[2 * ZT_MAX_CAPTURE];
+	/* The first iovecs of a vectored call, read in one go (most calls have 1-4): here,
+	 * not on the stack, which the deepest call chain would overflow. */
+	struct iovec iov_first[ZT_IOV_FIRST];
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -260,27 +260,25 @@ struct {
 struct zt_head_scan {
 	struct zt_head_buf *buf;
 	__u32 len;
+	__u32 pos;		/* next byte to look at */
 	__u32 eol;		/* offset after the request line's "\n"; 0 until found */
 	int verdict;		/* 1 head ends without traceparent, -1 traceparent present */
 	__u32 tp_at;		/* offset of the present header's name */
 };
 
-/* One byte of the scan; bpf_loop keeps the verifier's work independent of the window. */
-static long zt_head_scan_byte(__u32 i, void *arg)
-{
-	struct zt_head_scan *s = arg;
-	__u8 *p;
+/* Steps of a head scan: a word without "\n" or one line each (see zt_scan_step). */
+#define ZT_HEAD_SCAN_STEPS (ZT_TP_SCAN / 4)
 
-	if (i >= s->len)
-		return 1;
-	p = &s->buf->data[i & (ZT_TP_SCAN - 1)];
-	if (p[0] != '\n')
-		return 0;
+/* The line that starts after the "\n" at i: 1 stops the scan (verdict set), 0 goes on. */
+static __always_inline long zt_head_line(struct zt_head_scan *s, __u32 i)
+{
+	__u8 *p = &s->buf->data[i & (ZT_TP_SCAN - 1)];
+
 	if (!s->eol) {
 		/* Only a real request line: "... HTTP/1.x\r\n"; anything else is not touched. */
 		__u8 *tail = &s->buf->data[(i - 10) & (ZT_TP_SCAN - 1)];
 
-		if (i < 10 || !zt_is_method(tail, " HTTP/1.", 8) || tail[9] != '\r') {
+		if (i < 10 || zt_load8(tail) != zt_load8(" HTTP/1.") || tail[9] != '\r') {
 			s->verdict = 0;
 			return 1;
 		}
@@ -299,22 +297,38 @@ static long zt_head_scan_byte(__u32 i, void *arg)
 	return 0;
 }
 
-/* Eight bytes per bpf_loop step: most words of a head hold no "\n" (zt_word_has_byte). */
-static long zt_head_scan_word(__u32 w, void *arg)
+static long zt_head_scan_step(__u32 step, void *arg)
 {
 	struct zt_head_scan *s = arg;
-	__u32 base = w * 8;
-	__u64 x;
+	int i = zt_scan_step(s->buf->data, ZT_TP_SCAN - 1, &s->pos, s->len, '\n');
 
-	if (base >= s->len)
-		return 1;
-	__builtin_memcpy(&x, &s->buf->data[base & (ZT_TP_SCAN - 1)], 8);
-	if (!zt_word_has_byte(x, '\n'))
+	if (i == -1)
 		return 0;
-	for (int k = 0; k < 8; k++)
-		if (zt_head_scan_byte(base + k, arg))
-			return 1;
-	return 0;
+	if (i < 0)
+		return 1;
+	return zt_head_line(s, i);
+}
+
+/* A head scan's outcome packed into the return value of zt_head_scan. */
+#define ZT_SCAN_EOL(r) ((__u32)(r) & 0xffff)
+#define ZT_SCAN_TP_AT(r) ((__u32)((r) >> 16) & 0xffff)
+#define ZT_SCAN_VERDICT(r) ((int)(((r) >> 32) & 3) - 1)
+
+/*
+ * Scan the len bytes of a head copied into zt_head_scratch. A global function: the verifier
+ * checks it once, and its caller goes on from one state, not from one per way a scan ends.
+ */
+__noinline long zt_head_scan(__u32 len)
+{
+	struct zt_head_scan scan = { .len = len };
+	__u32 zero = 0;
+
+	scan.buf = bpf_map_lookup_elem(&zt_head_scratch, &zero);
+	if (!scan.buf)
+		return 0;
+	bpf_loop(ZT_HEAD_SCAN_STEPS, zt_head_scan_step, &scan, 0);
+	return (long)(scan.eol & 0xffff) | (long)(scan.tp_at & 0xffff) << 16 |
+	       (long)((scan.verdict + 1) & 3) << 32;
 }
 
 /* Bytes [at, at + len) of the message made contiguous and writable, or NULL. */
@@ -347,25 +361,79 @@ static __always_inline __u8 *zt_msg_insert_room(struct sk_msg_md *msg, __u32 at,
 	return d;
 }
 
+/* A traceparent header line as text: "traceparent: 00-<trace>-<span>-01\r\n". */
+struct zt_tp_text {
+	__u8 b[ZT_TP_HEADER_LEN];
+};
+/* Where the value and the span id's digits start in it. */
+#define ZT_TP_TEXT_VALUE 13
+#define ZT_TP_TEXT_SPAN (ZT_TP_TEXT_VALUE + 36)
+
+/* zt_tp_text_buf: the text zt_tp_text_format made last on this CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zt_tp_text);
+} zt_tp_text_buf SEC(".maps");
+
+/*
+ * The header line of ctx, or NULL. Global functions here (formatting, parsing) are checked
+ * once by the verifier; inlined, their 48 hex digits were walked again for every way the
+ * caller could get to them, and the program neared the verifier's 1M-instruction limit.
+ */
+__noinline int zt_tp_text_format(const struct zt_trace_ctx *ctx)
+{
+	__u32 zero = 0;
+	struct zt_tp_text *t = bpf_map_lookup_elem(&zt_tp_text_buf, &zero);
+
+	if (!t || !ctx)
+		return -1;
+	zt_format_traceparent(t->b, ctx);
+	return 0;
+}
+
+static __always_inline struct zt_tp_text *zt_tp_text_of(const struct zt_trace_ctx *ctx)
+{
+	__u32 zero = 0;
+
+	if (zt_tp_text_format(ctx))
+		return NULL;
+	return bpf_map_lookup_elem(&zt_tp_text_buf, &zero);
+}
+
+/* Parse the traceparent value at `at` in the head copied to zt_head_scratch into *out. */
+__noinline int zt_head_parse_tp(__u32 at, struct zt_trace_ctx *out)
+{
+	__u32 zero = 0;
+	struct zt_head_buf *buf = bpf_map_lookup_elem(&zt_head_scratch, &zero);
+
+	if (!buf || !out)
+		return 0;
+	return zt_parse_traceparent(&buf->data[at & (ZT_TP_SCAN - 1)], out);
+}
+
 /*
  * A proxy forwards the traceparent it received, unchanged: the hop through it would vanish.
  * When the header is exactly the one of the server request it belongs to (zt_client_parent),
  * give it the proxy's client span as parent-id, in place (same length). Any other existing
  * header (an SDK's own) is left alone. Returns true when the header was rewritten.
  */
-static __always_inline bool zt_reparent_forwarded(struct sk_msg_md *msg, struct zt_head_scan *scan,
+static __always_inline bool zt_reparent_forwarded(struct sk_msg_md *msg, struct zt_head_buf *buf,
+						  __u32 len, __u32 tp_at,
 						  const struct zt_trace_ctx *parent,
 						  struct zt_trace_ctx *ctx)
 {
 	struct zt_trace_ctx seen = {};
-	__u32 v = scan->tp_at + 12;
+	struct zt_tp_text *text;
+	__u32 v = tp_at + 12;
 	__u8 *data;
 
 	if (!parent || v >= ZT_TP_SCAN)
 		return false;
-	v += scan->buf->data[v & (ZT_TP_SCAN - 1)] == ' ';
-	v += scan->buf->data[v & (ZT_TP_SCAN - 1)] == ' ';
-	if (v + 55 > scan->len || !zt_parse_traceparent(&scan->buf->data[v & (ZT_TP_SCAN - 1)], &seen))
+	v += buf->data[v & (ZT_TP_SCAN - 1)] == ' ';
+	v += buf->data[v & (ZT_TP_SCAN - 1)] == ' ';
+	if (v + 55 > len || !zt_head_parse_tp(v, &seen))
 		return false;
 	for (int i = 0; i < 16; i++)
 		if (seen.trace_id[i] != parent->trace_id[i] ||
@@ -373,10 +441,11 @@ static __always_inline bool zt_reparent_forwarded(struct sk_msg_md *msg, struct 
 			return false;
 	zt_client_ctx(ctx, parent);
 	v += 36;	/* "00-" + trace id + "-": the parent-id's 16 hex digits */
+	text = zt_tp_text_of(ctx);
 	data = zt_msg_bytes(msg, v, 16);
-	if (!data)
+	if (!text || !data)
 		return false;
-	zt_hex_write(data, ctx->span_id, 8);
+	__builtin_memcpy(data, &text->b[ZT_TP_TEXT_SPAN], 16);
 	return true;
 }
 
@@ -385,12 +454,15 @@ static __always_inline bool zt_reparent_forwarded(struct sk_msg_md *msg, struct 
 SEC("sk_msg")
 int zt_sk_msg(struct sk_msg_md *msg)
 {
-	__u32 size = msg->size, window = size < ZT_TP_SCAN ? size : ZT_TP_SCAN, eol, zero = 0;
-	struct zt_head_scan scan = {};
+	__u32 size = msg->size, window = size < ZT_TP_SCAN ? size : ZT_TP_SCAN, eol, len, zero = 0;
 	struct zt_trace_ctx ctx, conn_parent;
 	const struct zt_trace_ctx *parent;
+	struct zt_head_buf *buf;
+	struct zt_tp_text *text;
 	struct zt_tuple tuple;
 	__u8 *data, *end;
+	int verdict;
+	long scan;
 
 	if (!(zt_propagation & ZT_PROPAGATE_HEADERS))
 		return ZT_SK_PASS;
@@ -402,40 +474,43 @@ int zt_sk_msg(struct sk_msg_md *msg)
 		zt_h2_msg(msg);
 		return ZT_SK_PASS;
 	}
-	scan.buf = bpf_map_lookup_elem(&zt_head_scratch, &zero);
-	if (!scan.buf)
+	buf = bpf_map_lookup_elem(&zt_head_scratch, &zero);
+	if (!buf)
 		return ZT_SK_PASS;
-	scan.len = (__u32)(end - data);
-	if (scan.len > ZT_TP_SCAN)
-		scan.len = ZT_TP_SCAN;
-	if (bpf_probe_read_kernel(scan.buf->data, scan.len & (ZT_TP_SCAN - 1) ?: ZT_TP_SCAN, data))
+	len = (__u32)(end - data);
+	if (len > ZT_TP_SCAN)
+		len = ZT_TP_SCAN;
+	if (bpf_probe_read_kernel(buf->data, len & (ZT_TP_SCAN - 1) ?: ZT_TP_SCAN, data))
 		return ZT_SK_PASS;
-	bpf_loop(ZT_TP_SCAN / 8, zt_head_scan_word, &scan, 0);
-	eol = scan.eol;
+	scan = zt_head_scan(len);
+	eol = ZT_SCAN_EOL(scan);
+	verdict = ZT_SCAN_VERDICT(scan);
 	if (!eol || eol >= window) {
 		zt_count(ZT_CNT_SKIP_LINE);
 		return ZT_SK_PASS;
 	}
 	zt_msg_tuple(msg, &tuple);
 	parent = zt_client_parent(&tuple, &conn_parent);
-	if (scan.verdict < 0 && zt_reparent_forwarded(msg, &scan, parent, &ctx)) {
+	if (verdict < 0 &&
+	    zt_reparent_forwarded(msg, buf, len, ZT_SCAN_TP_AT(scan), parent, &ctx)) {
 		if (msg->size <= ZT_LINEARIZE_MAX)
 			bpf_msg_pull_data(msg, 0, msg->size, 0);
 		zt_emit_inject(&tuple, &ctx, 0);
 		zt_count(ZT_CNT_REPARENTED);
 		return ZT_SK_PASS;
 	}
-	if (scan.verdict <= 0) {
-		zt_count(scan.verdict < 0 ? ZT_CNT_SKIP_PRESENT : ZT_CNT_SKIP_HEAD);
+	if (verdict <= 0) {
+		zt_count(verdict < 0 ? ZT_CNT_SKIP_PRESENT : ZT_CNT_SKIP_HEAD);
 		return ZT_SK_PASS;
 	}
 	zt_client_ctx(&ctx, parent);
-	data = zt_msg_insert_room(msg, eol, ZT_TP_HEADER_LEN);
+	text = zt_tp_text_of(&ctx);
+	data = text ? zt_msg_insert_room(msg, eol, ZT_TP_HEADER_LEN) : NULL;
 	if (!data) {
 		zt_count(ZT_CNT_SKIP_PUSH);
 		return ZT_SK_PASS;
 	}
-	zt_format_traceparent(data, &ctx);
+	__builtin_memcpy(data, text->b, ZT_TP_HEADER_LEN);
 	/*
 	 * push_data left the message in three pieces, which TCP sends as separate segments;
 	 * a client without TCP_NODELAY then holds the tail until the peer's delayed ACK

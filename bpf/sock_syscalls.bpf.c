@@ -165,23 +165,24 @@ static __always_inline __u32 zt_capture_len(__u32 len, __u8 flags, __u8 proto)
 struct zt_tp_search {
 	struct zt_scratch_buf *sb;
 	__u32 len;
+	__u32 pos;		/* next byte to look at */
 	__u32 at;		/* offset of the header's value + 1; 0 when not found */
 	bool h2;		/* an HTTP/2 literal field, not an HTTP/1.x header line */
 };
 
+/* Steps of a search: a word without the byte a match starts with, or one candidate each. */
+#define ZT_TP_SEARCH_STEPS (ZT_TP_SCAN / 4)
+
 /* "\n" + "traceparent:" + up to two spaces + 55 bytes of value */
 #define ZT_TP_LINE_MIN (1 + 12 + 2 + 55)
 
-/* 1: stop (found, or the head ended), 0: go on. */
-static __always_inline long zt_tp_search_byte(struct zt_tp_search *s, __u32 i)
+/* The line after the "\n" at j: 1 stops (found, or the head ended), 0 goes on. */
+static __always_inline long zt_tp_search_line(struct zt_tp_search *s, __u32 j)
 {
-	__u32 j = i & (ZT_TP_SCAN - 1);
 	__u8 *p = &s->sb->data[j];
 
-	if (i + ZT_TP_LINE_MIN > s->len)
+	if (j + ZT_TP_LINE_MIN > s->len)
 		return 1;
-	if (p[0] != '\n')
-		return 0;
 	if (p[1] == '\r' || p[1] == '\n')
 		return 1;	/* the blank line: the body is not searched */
 	if (!zt_is_tp_name(p + 1))
@@ -193,54 +194,52 @@ static __always_inline long zt_tp_search_byte(struct zt_tp_search *s, __u32 i)
 /* "\x0b" + "traceparent" + "\x37" + 55 bytes of value */
 #define ZT_TP_H2_FIELD_MIN (13 + 55)
 
-/* "\x0btraceparent\x37": a literal field's plain name and the length of a plain value. */
-static __always_inline long zt_h2_tp_search_byte(struct zt_tp_search *s, __u32 i)
+/* "\x0btraceparent\x37" at j: a literal field's plain name and the length of a plain value. */
+static __always_inline long zt_h2_tp_search_field(struct zt_tp_search *s, __u32 j)
 {
-	__u32 j = i & (ZT_TP_SCAN - 1);
 	__u8 *p = &s->sb->data[j];
 
-	if (i + ZT_TP_H2_FIELD_MIN > s->len)
+	if (j + ZT_TP_H2_FIELD_MIN > s->len)
 		return 1;
-	if (p[0] != 11 || p[1] != 't' || p[12] != 55 || !zt_is_method(p + 1, "traceparent", 11))
+	if (p[12] != 55 || zt_load8(p + 1) != zt_load8("tracepar") ||
+	    (zt_load4(p + 8) & 0xffffff00) != (zt_load4("rent") & 0xffffff00))
 		return 0;
 	s->at = j + 14;
 	return 1;
 }
 
-/*
- * One bpf_loop step: a word, looked at byte by byte only when it holds the byte a match
- * starts with ("\n" before an HTTP/1.x header line, 11 = the HTTP/2 name's length).
- */
-static long zt_tp_search_word(__u32 w, void *arg)
+/* One bpf_loop step (see zt_scan_step): "\n" before an HTTP/1.x line, 11 = the h2 name's length. */
+static long zt_tp_search_step(__u32 step, void *arg)
 {
 	struct zt_tp_search *s = arg;
-	__u32 base = w * 8;
-	__u64 x;
+	int i = zt_scan_step(s->sb->data, ZT_TP_SCAN - 1, &s->pos, s->len, s->h2 ? 11 : '\n');
 
-	if (base + (s->h2 ? ZT_TP_H2_FIELD_MIN : ZT_TP_LINE_MIN) > s->len)
-		return 1;
-	__builtin_memcpy(&x, &s->sb->data[base & (ZT_TP_SCAN - 1)], 8);
-	if (!zt_word_has_byte(x, s->h2 ? 11 : '\n'))
+	if (i == -1)
 		return 0;
-	for (int k = 0; k < 8; k++)
-		if (s->h2 ? zt_h2_tp_search_byte(s, base + k) : zt_tp_search_byte(s, base + k))
-			return 1;
-	return 0;
+	if (i < 0)
+		return 1;
+	i &= ZT_TP_SCAN - 1;
+	return s->h2 ? zt_h2_tp_search_field(s, i) : zt_tp_search_line(s, i);
 }
+
+/* Zeroed values that map entries are created from (no temporaries on the stack). */
+static const struct zt_proc_req zt_proc_req_zero = {};
+static const struct zt_thread_req zt_thread_req_zero = {};
 
 /* Remember the process's last server request (see zt_proc_parent). */
 static __always_inline void zt_proc_req_set(__u32 tgid, const struct zt_trace_ctx *ctx)
 {
 	struct zt_proc_req *pr = bpf_map_lookup_elem(&zt_proc_req, &tgid);
-	struct zt_proc_req fresh = { .ctx = *ctx, .ts = bpf_ktime_get_ns() };
 
-	if (pr) {
-		pr->prev_ts = pr->ts;
-		pr->ts = fresh.ts;
-		pr->ctx = *ctx;
-		return;
+	if (!pr) {
+		bpf_map_update_elem(&zt_proc_req, &tgid, &zt_proc_req_zero, BPF_NOEXIST);
+		pr = bpf_map_lookup_elem(&zt_proc_req, &tgid);
+		if (!pr)
+			return;
 	}
-	bpf_map_update_elem(&zt_proc_req, &tgid, &fresh, BPF_ANY);
+	pr->prev_ts = pr->ts;
+	pr->ts = bpf_ktime_get_ns();
+	zt_ctx_copy(&pr->ctx, ctx);
 }
 
 /* The thread now handles the request with these IDs: its outgoing requests are children. */
@@ -248,31 +247,39 @@ static __always_inline void zt_request_begin(__u64 pid_tgid, __u32 fd,
 					     const struct zt_trace_ctx *ctx)
 {
 	struct zt_thread_req *cur = bpf_map_lookup_elem(&zt_thread_ctx, &pid_tgid);
-	struct zt_thread_req req = { .ctx = *ctx, .fd = fd, .active = 1 };
 
-	if (cur)
-		*cur = req;	/* only this thread's programs use its entry */
-	else
-		bpf_map_update_elem(&zt_thread_ctx, &pid_tgid, &req, BPF_ANY);
+	if (!cur) {
+		bpf_map_update_elem(&zt_thread_ctx, &pid_tgid, &zt_thread_req_zero, BPF_NOEXIST);
+		cur = bpf_map_lookup_elem(&zt_thread_ctx, &pid_tgid);
+	}
+	/* Only this thread's programs use its entry. */
+	if (cur) {
+		zt_ctx_copy(&cur->ctx, ctx);
+		cur->fd = fd;
+		cur->active = 1;
+	}
 	zt_proc_req_set(pid_tgid >> 32, ctx);
 }
 
 /*
- * A server request was read into sb: give it kernel-made IDs (continuing its traceparent
- * when it has one) and make it the thread's current request, so outgoing requests the
- * thread writes (sk_msg) become its children.
+ * A server request was read into this CPU's scratch buffer (n bytes): give it kernel-made
+ * IDs (continuing its traceparent when it has one) and make it the thread's current
+ * request, so outgoing requests the thread writes (sk_msg) become its children. A global
+ * function, checked once by the verifier, not once per way its callers reach it.
  */
-static __noinline void zt_server_request(struct zt_scratch_buf *sb, __u32 n, __u64 pid_tgid,
-					 __u64 cookie, __u32 fd)
+__noinline int zt_server_request(__u32 n, __u64 pid_tgid, __u64 cookie, __u32 fd)
 {
-	struct zt_trace_ctx *rx;
+	struct zt_scratch_buf *sb = zt_scratch_get();
 	struct zt_tp_search search = { .sb = sb, .len = n };
-	struct zt_trace_ctx *ctx = &sb->ev.ctx;
+	struct zt_trace_ctx *rx, *ctx;
 	bool found = false;
 	__u8 *p;
 
+	if (!sb)
+		return 0;
+	ctx = &sb->ev.ctx;
 	__builtin_memset(ctx, 0, sizeof(*ctx));
-	bpf_loop(ZT_TP_SCAN / 8, zt_tp_search_word, &search, 0);
+	bpf_loop(ZT_TP_SEARCH_STEPS, zt_tp_search_step, &search, 0);
 	if (search.at) {
 		p = &sb->data[(search.at - 1) & (ZT_TP_SCAN - 1)];
 		p += *p == ' ';
@@ -282,7 +289,7 @@ static __noinline void zt_server_request(struct zt_scratch_buf *sb, __u32 n, __u
 	/* No header: the client may have sent its context in a TCP option. */
 	rx = !found && cookie ? bpf_map_lookup_elem(&zt_rx_ctx, &cookie) : NULL;
 	if (rx) {
-		*ctx = *rx;
+		zt_ctx_copy(ctx, rx);
 		bpf_map_delete_elem(&zt_rx_ctx, &cookie);
 		zt_count(ZT_CNT_TCP_OPT_RECV);
 		found = true;
@@ -293,6 +300,7 @@ static __noinline void zt_server_request(struct zt_scratch_buf *sb, __u32 n, __u
 	}
 	zt_random_id(ctx->span_id, 8);
 	zt_request_begin(pid_tgid, fd, ctx);
+	return 0;
 }
 
 
@@ -304,14 +312,17 @@ static __noinline void zt_server_request(struct zt_scratch_buf *sb, __u32 n, __u
  * Huffman-coded values are left to userspace, which then continues the trace in the span
  * but cannot hand the context to calls the thread makes before it has read the event.
  */
-static __noinline bool zt_h2_server_request(struct zt_scratch_buf *sb, __u32 n, __u64 pid_tgid,
-					    __u32 fd)
+__noinline int zt_h2_server_request(__u32 n, __u64 pid_tgid, __u32 fd)
 {
+	struct zt_scratch_buf *sb = zt_scratch_get();
 	struct zt_tp_search search = { .sb = sb, .len = n, .h2 = true };
-	struct zt_trace_ctx *ctx = &sb->ev.ctx;
+	struct zt_trace_ctx *ctx;
 
+	if (!sb)
+		return false;
+	ctx = &sb->ev.ctx;
 	__builtin_memset(ctx, 0, sizeof(*ctx));
-	bpf_loop(ZT_TP_SCAN / 8, zt_tp_search_word, &search, 0);
+	bpf_loop(ZT_TP_SEARCH_STEPS, zt_tp_search_step, &search, 0);
 	if (!search.at || !zt_parse_traceparent(&sb->data[(search.at - 1) & (ZT_TP_SCAN - 1)], ctx))
 		return false;
 	zt_random_id(ctx->span_id, 8);
@@ -456,10 +467,10 @@ static __always_inline void zt_send_chunk(struct zt_conn_info *ci, struct zt_scr
 	if (zt_propagation && n >= 8) {
 		if (dir == ZT_DIR_INGRESS && ci->proto == ZT_PROTO_HTTP2 &&
 		    ci->role != ZT_ROLE_CLIENT) {
-			if (zt_h2_server_request(sb, n, id, (__u32)fd))
+			if (zt_h2_server_request(n, id, (__u32)fd))
 				sb->ev.flags |= ZT_DF_SERVER_CTX;
 		} else if (dir == ZT_DIR_INGRESS && zt_is_request_start(sb->data, n)) {
-			zt_server_request(sb, n, id, ci->cookie, (__u32)fd);
+			zt_server_request(n, id, ci->cookie, (__u32)fd);
 			sb->ev.flags |= ZT_DF_SERVER_CTX;
 		} else if (dir == ZT_DIR_EGRESS && zt_is_method(sb->data, "HTTP/1.", 7)) {
 			/*
@@ -540,7 +551,6 @@ __noinline int zt_emit_chunk(__u64 fd, __u64 ubuf, __u32 len, __u32 sys_flags, _
 }
 
 /* Copying iovecs into one capture, one bpf_loop step per vector. */
-#define ZT_IOV_FIRST 4
 
 struct zt_vec_copy {
 	const struct iovec *iov;
@@ -551,7 +561,6 @@ struct zt_vec_copy {
 	__u32 cap;		/* bytes to capture in all */
 	__u32 off;		/* bytes captured so far */
 	__u32 walked;		/* vectors looked at */
-	struct iovec first[ZT_IOV_FIRST];	/* read in one go: most calls have 1-4 vectors */
 };
 
 static long zt_vec_copy_one(__u32 i, void *arg)
@@ -564,7 +573,7 @@ static long zt_vec_copy_one(__u32 i, void *arg)
 		return 1;
 	vc->walked = i + 1;
 	if (i < ZT_IOV_FIRST)
-		v = vc->first[i & (ZT_IOV_FIRST - 1)];
+		v = vc->sb->iov_first[i & (ZT_IOV_FIRST - 1)];
 	else if (bpf_probe_read_user(&v, sizeof(v), &vc->iov[i]))
 		return 1;
 	vc->pos += v.iov_len;
@@ -606,15 +615,16 @@ __noinline int zt_emit_vec(__u64 fd, __u64 iov_ptr, __u64 cnt_sys, __u32 len, __
 	struct zt_conn_info *ci;
 	__u32 first = vc.iovcnt < ZT_IOV_FIRST ? vc.iovcnt : ZT_IOV_FIRST;
 
-	/* The vectors that exist only: a full array could end at an unmapped page. */
-	if (!first || bpf_probe_read_user(vc.first, (first & (ZT_IOV_FIRST - 1) ?: ZT_IOV_FIRST) *
-						     sizeof(struct iovec), vc.iov))
-		return 0;
-	ci = zt_chunk_conn(id >> 32, fd, (__u64)vc.first[0].iov_base, len, dir, 0);
-	if (!ci)
-		return 0;
 	vc.sb = zt_scratch_get();
 	if (!vc.sb)
+		return 0;
+	/* The vectors that exist only: a full array could end at an unmapped page. */
+	if (!first || bpf_probe_read_user(vc.sb->iov_first,
+					  (first & (ZT_IOV_FIRST - 1) ?: ZT_IOV_FIRST) *
+						  sizeof(struct iovec), vc.iov))
+		return 0;
+	ci = zt_chunk_conn(id >> 32, fd, (__u64)vc.sb->iov_first[0].iov_base, len, dir, 0);
+	if (!ci)
 		return 0;
 	len = zt_piece_len(ci, len, sys_flags);
 	sys_flags &= ~(ZT_PIECE_LAST << 8);
@@ -665,11 +675,16 @@ static __always_inline void zt_emit_iov(const struct zt_sys_args *args, __u64 io
 
 static __always_inline void zt_emit_msghdr(const struct zt_sys_args *args, __u64 msg_ptr, __u32 total)
 {
-	struct user_msghdr msg = {};
+	const struct user_msghdr *msg = (const struct user_msghdr *)msg_ptr;
+	/* msg_iov and msg_iovlen only: the whole header on the stack made the deepest call
+	 * chain (exit program → zt_emit_vec → zt_server_request) exceed 512 bytes. */
+	struct iovec *iov;
+	__u64 iovlen;
 
-	if (bpf_probe_read_user(&msg, sizeof(msg), (void *)msg_ptr))
+	if (bpf_probe_read_user(&iov, sizeof(iov), &msg->msg_iov) ||
+	    bpf_probe_read_user(&iovlen, sizeof(iovlen), &msg->msg_iovlen))
 		return;
-	zt_emit_iov(args, (__u64)msg.msg_iov, msg.msg_iovlen, total);
+	zt_emit_iov(args, (__u64)iov, iovlen, total);
 }
 
 static __always_inline void zt_emit_mmsg(const struct zt_sys_args *args, int vlen)

@@ -11,8 +11,6 @@
 /* "traceparent: 00-" + 32 + "-" + 16 + "-01\r\n" */
 #define ZT_TP_HEADER_LEN 70
 
-const char zt_hex_digits[16] __weak = "0123456789abcdef";
-
 static __always_inline void zt_random_id(__u8 *id, int len)
 {
 	for (int i = 0; i < len; i += 4) {
@@ -24,29 +22,47 @@ static __always_inline void zt_random_id(__u8 *id, int len)
 	id[0] |= 1;
 }
 
-static __always_inline int zt_hex_val(__u8 c)
+/*
+ * Copy a context word by word. A struct assignment of byte arrays is done a byte at a time,
+ * all loads before all stores (the two may overlap): 32 spilled registers on the stack.
+ * Both sides are 8-byte aligned map values or stack slots.
+ */
+static __always_inline void zt_ctx_copy(struct zt_trace_ctx *dst, const struct zt_trace_ctx *src)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+	__u64 *d = (__u64 *)dst;
+	const __u64 *s = (const __u64 *)src;
+
+	d[0] = s[0];
+	d[1] = s[1];
+	d[2] = s[2];
+	d[3] = s[3];
 }
 
-static __always_inline __u8 zt_lower(__u8 c)
+/* Four bytes at p as one little-endian word, in registers (a memcpy would use the stack). */
+static __always_inline __u32 zt_load4(const void *p)
 {
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+	const __u8 *b = p;
+
+	return (__u32)b[0] | (__u32)b[1] << 8 | (__u32)b[2] << 16 | (__u32)b[3] << 24;
 }
 
-/* Does p (at least 12 bytes) start with "traceparent:" in any case? */
+static __always_inline __u64 zt_load8(const void *p)
+{
+	return (__u64)zt_load4(p) | (__u64)zt_load4((const __u8 *)p + 4) << 32;
+}
+
+/*
+ * Does p (at least 12 bytes) start with "traceparent:" in any case? Word compares with no
+ * branch per byte: inside bpf_loop callbacks every branch multiplies the verifier's states.
+ * OR 0x20 folds an upper-case letter onto its lower case and no other byte onto a letter;
+ * ':' is compared as it is.
+ */
 static __always_inline bool zt_is_tp_name(const __u8 *p)
 {
-	const char name[] = "traceparent:";
+	__u64 a = zt_load8(p) | 0x2020202020202020ULL;
+	__u32 b = zt_load4(p + 8) | zt_load4("\x20\x20\x20\x00");
 
-	for (int i = 0; i < 12; i++)
-		if (zt_lower(p[i]) != name[i])
-			return false;
-	return true;
+	return !((a ^ zt_load8("tracepar")) | (b ^ zt_load4("ent:")));
 }
 
 /* A request line starts here (a known method and a space), not a status line. */
@@ -58,13 +74,54 @@ static __always_inline bool zt_is_request_start(const __u8 *d, __u32 n)
 }
 
 /*
- * Does the 8-byte word x hold the byte c? Scans step a word at a time with this test and look
- * at single bytes only in words that pass: several times cheaper than a bpf_loop step a byte.
+ * Index (0-7) of the first byte c in the 8-byte word x, 8 when there is none. Scans step a
+ * word at a time and stop at each c: per bpf_loop step one word or one match, with no
+ * branch per byte (a byte loop inside a callback multiplies the verifier's states). The
+ * lowest flagged byte of the zero-byte test is exact; the multiply finds its index.
  */
-static __always_inline bool zt_word_has_byte(__u64 x, __u8 c)
+static __always_inline __u32 zt_word_find_byte(__u64 x, __u8 c)
 {
+	__u64 m;
+
 	x ^= 0x0101010101010101ULL * c;
-	return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+	m = (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+	if (!m)
+		return 8;
+	m &= -m;
+	return (((m >> 7) * 0x0001020304050607ULL) >> 56) & 7;
+}
+
+/*
+ * One step of a scan for byte c from *pos in buf (len bytes valid, 8 readable past any
+ * index below len): the index of the next c below len, with *pos moved past it, or -1
+ * with *pos moved a word on when the word holds none. Returns -2 at len.
+ */
+static __always_inline int zt_scan_step(const __u8 *buf, __u32 mask, __u32 *pos, __u32 len,
+					__u8 c)
+{
+	__u32 at = *pos, k;
+
+	if (at >= len)
+		return -2;
+	k = zt_word_find_byte(zt_load8(&buf[at & mask]), c);
+	if (k == 8) {
+		*pos = at + 8;
+		return -1;
+	}
+	at += k;
+	if (at >= len)
+		return -2;
+	*pos = at + 1;
+	return at;
+}
+
+static __always_inline int zt_hex_val(__u8 c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
 }
 
 /* Two lower-case hex digits → one byte; false when either is not one. */
@@ -97,6 +154,8 @@ static __always_inline bool zt_parse_traceparent(const __u8 *p, struct zt_trace_
 
 /* "00-<trace>-<span>-01" */
 #define ZT_TP_VALUE_LEN 55
+
+const char zt_hex_digits[16] __weak = "0123456789abcdef";
 
 /* Lower-case hex of n bytes (2n characters) at out. */
 static __always_inline void zt_hex_write(__u8 *out, const __u8 *id, int n)

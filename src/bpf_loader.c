@@ -311,6 +311,27 @@ static int fill_selection_maps(struct zerotrace_bpf *skel, const struct zt_bpf_c
 	return 0;
 }
 
+/*
+ * The verifier's work per loaded program (-v): its limit is 1M instructions, and a program
+ * near it may be refused by the next kernel's verifier. Tests check the margin.
+ */
+static void log_verifier_work(struct zerotrace_bpf *skel)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_program__autoload(prog) ||
+		    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			continue;
+		zt_debug("bpf: %s verified in %u instructions", bpf_program__name(prog),
+			 info.verified_insns);
+	}
+}
+
 static int check_prerequisites(void)
 {
 	if (geteuid() != 0) {
@@ -355,6 +376,7 @@ int zt_bpf_start(struct zt_bpf **out, const struct zt_bpf_config *cfg)
 		       strerror(-err));
 		goto fail;
 	}
+	log_verifier_work(bpf->skel);
 	err = fill_selection_maps(bpf->skel, cfg);
 	if (err) {
 		zt_err("cannot fill selection maps: %s", strerror(-err));
