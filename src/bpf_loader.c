@@ -40,8 +40,24 @@ const char *zt_hook_name(enum zt_hook_kind kind)
 	}
 }
 
+/* The program the kernel's verifier refused last, from libbpf's warning; "" for none. */
+static char refused_prog[64];
+
+static void note_refused_prog(const char *fmt, va_list ap)
+{
+	va_list copy;
+
+	if (strncmp(fmt, "prog '%s': BPF program load failed", 34) != 0)
+		return;
+	va_copy(copy, ap);
+	snprintf(refused_prog, sizeof(refused_prog), "%s", va_arg(copy, const char *));
+	va_end(copy);
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	if (level == LIBBPF_WARN)
+		note_refused_prog(fmt, ap);
 	if (level == LIBBPF_DEBUG && zt_log_level < ZT_LOG_DEBUG)
 		return 0;
 	if (level != LIBBPF_DEBUG && zt_log_level < ZT_LOG_INFO)
@@ -345,6 +361,60 @@ static int check_prerequisites(void)
 	return 0;
 }
 
+/*
+ * Propagation is an extra: when the verifier refuses one of its programs, the agent goes on
+ * without what needs it (sk_msg: the header path; sockops: all propagation). Returns the
+ * mechanisms left, or `propagation` unchanged when the refused program is not one of them.
+ */
+static uint8_t propagation_without_refused(uint8_t propagation)
+{
+	if (strcmp(refused_prog, "zt_sk_msg") == 0 && (propagation & ZT_PROPAGATE_HEADERS)) {
+		zt_warn("the kernel's verifier refused the header-injection program (sk_msg); "
+			"propagating by TCP option only (-v shows the verifier log)");
+		return propagation & (uint8_t)~ZT_PROPAGATE_HEADERS;
+	}
+	if (strcmp(refused_prog, "zt_sockops") == 0 && propagation) {
+		zt_warn("the kernel's verifier refused the sockops program; no context propagation "
+			"(-v shows the verifier log)");
+		return 0;
+	}
+	return propagation;
+}
+
+/* Open, configure and load the skeleton; again with less propagation when that helps. */
+static int load_programs(struct zt_bpf *bpf, const struct zt_bpf_config *cfg, uint8_t propagation)
+{
+	int err;
+
+	for (;;) {
+		uint8_t fewer;
+
+		bpf->skel = zerotrace_bpf__open();
+		if (!bpf->skel) {
+			err = -errno;
+			zt_err("cannot open BPF object: %s", strerror(errno));
+			return err;
+		}
+		configure(bpf->skel, cfg);
+		bpf->propagation = propagation;
+		bpf->skel->rodata->zt_propagation = propagation;
+		select_programs(bpf->skel, bpf->hook, propagation);
+		refused_prog[0] = '\0';
+		err = zerotrace_bpf__load(bpf->skel);
+		if (!err)
+			return 0;
+		fewer = propagation_without_refused(propagation);
+		if (fewer == propagation) {
+			zt_err("cannot load BPF programs: %s%s%s (run with -v for the verifier log)",
+			       strerror(-err), refused_prog[0] ? ", refused: " : "", refused_prog);
+			return err;
+		}
+		zerotrace_bpf__destroy(bpf->skel);
+		bpf->skel = NULL;
+		propagation = fewer;
+	}
+}
+
 int zt_bpf_start(struct zt_bpf **out, const struct zt_bpf_config *cfg)
 {
 	struct zt_bpf *bpf;
@@ -357,25 +427,12 @@ int zt_bpf_start(struct zt_bpf **out, const struct zt_bpf_config *cfg)
 	bpf = calloc(1, sizeof(*bpf));
 	if (!bpf)
 		return -ENOMEM;
-	bpf->skel = zerotrace_bpf__open();
-	if (!bpf->skel) {
-		err = -errno;
-		zt_err("cannot open BPF object: %s", strerror(errno));
-		goto fail;
-	}
-	configure(bpf->skel, cfg);
 	err = choose_hook(cfg->hook, &bpf->hook);
 	if (err)
 		goto fail;
-	bpf->propagation = choose_propagation(cfg->propagation);
-	bpf->skel->rodata->zt_propagation = bpf->propagation;
-	select_programs(bpf->skel, bpf->hook, bpf->propagation);
-	err = zerotrace_bpf__load(bpf->skel);
-	if (err) {
-		zt_err("cannot load BPF programs: %s (run with -v for the verifier log)",
-		       strerror(-err));
+	err = load_programs(bpf, cfg, choose_propagation(cfg->propagation));
+	if (err)
 		goto fail;
-	}
 	log_verifier_work(bpf->skel);
 	err = fill_selection_maps(bpf->skel, cfg);
 	if (err) {
