@@ -13,17 +13,18 @@
 # Each run starts both nginx afresh (1 worker each) and, traced, the agent before any
 # traffic, so the upstream keep-alive connections are made under the agent (sockops sees
 # their connect()); then 2 s of wrk warm-up (not counted) and wrk -t2 -c50 -d${DUR}s --latency.
-# Medians of req/s and p50/p99 per mode, ratios all/none (target >= 0.97) and all/untraced,
+# Medians of req/s and p50/p99 per mode, the median of the rounds' all/none ratios (target
+# >= 0.97), all/untraced,
 # and the agent's 'propagated' count (injected headers) against the requests wrk made.
 #
-# Environment: ZT_BENCH_DURATION (s per wrk run, default 10), ZT_BENCH_ROUNDS (default 3),
+# Environment: ZT_BENCH_DURATION (s per wrk run, default 10), ZT_BENCH_ROUNDS (default 5),
 # ZT_BENCH_AGENT_ARGS (extra agent flags), ZT_BENCH_SUMMARY (file to append summary lines to).
 set -eu
 
 BUILD=${1:-build}
 AGENT=$(cd "$BUILD" && pwd)/zerotrace
 DUR=${ZT_BENCH_DURATION:-10}
-ROUNDS=${ZT_BENCH_ROUNDS:-3}
+ROUNDS=${ZT_BENCH_ROUNDS:-5}
 SUMMARY=${ZT_BENCH_SUMMARY:-/dev/null}
 AGENT_ARGS=${ZT_BENCH_AGENT_ARGS:-}
 TARGET_RATIO=0.97
@@ -212,8 +213,9 @@ label_of() {
 }
 
 # summary_count NAME: a count from the agent's final line ("propagated 123").
+# The first match: "spans" also ends "database spans 0" later on the line.
 summary_count() {
-	echo "$AGENT_SUMMARY" | sed -n "s/.*[ (]$1 \([0-9]*\).*/\1/p"
+	echo "$AGENT_SUMMARY" | grep -o "[ (]$1 [0-9]*" | head -n 1 | awk '{ print $NF }'
 }
 
 # Results, one line per run:
@@ -278,11 +280,16 @@ for m in base none all; do
 	[ "$m" = base ] || s="$s  agent CPU $(median 10 "$m")% of a core"
 	say "$s"
 done
-r_an=$(awk -v a="$A_RPS" -v b="$N_RPS" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
+# all/none per round: each 'all' run against the 'none' run just before it. This host's
+# throughput drifts by 10-25 % within minutes; a ratio of the two modes' medians mixes that
+# drift in, a median of paired ratios does not.
+PAIRED=$(awk '$1 == "none" { n = $2 } $1 == "all" && n > 0 { printf "%.3f\n", $2 / n }' "$RES" | sort -g)
+r_an=$(echo "$PAIRED" | awk '{ v[NR] = $1 } END { if (NR == 0) print "0.000"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+r_spread=$(echo "$PAIRED" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }')
 r_ab=$(awk -v a="$A_RPS" -v b="$B_RPS" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
 r_nb=$(awk -v a="$N_RPS" -v b="$B_RPS" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
 ok=$(awk -v r="$r_an" -v t="$TARGET_RATIO" 'BEGIN { print ((r >= t) ? "met" : "MISSED") }')
-say "nginx proxy ratio all/none $r_an [target >= $TARGET_RATIO: $ok]; all/untraced $r_ab; none/untraced $r_nb"
+say "nginx proxy ratio all/none $r_an (median of $ROUNDS paired rounds, range $r_spread) [target >= $TARGET_RATIO: $ok]; all/untraced $r_ab; none/untraced $r_nb (ratios of medians)"
 # Injection happened: headers injected per proxied request (warm-up included), 'all' runs.
 inj=$(awk '$1 == "all" { p += $7; n += $5 + $6; h += $8 } END { printf "%d of %d requests (%.3f per request), had traceparent %d", p, n, (n > 0 ? p / n : 0), h }' "$RES")
 inj_none=$(awk '$1 == "none" { p += $7 } END { print p + 0 }' "$RES")

@@ -7,8 +7,10 @@
 # Saturated runs (wrk -t2 -c50 -d10s --latency), interleaved to cancel drift:
 #   base  no agent
 #   q     zerotrace -q            (console off, no exporter: capture + parse + spans)
+#   qn    zerotrace -q --propagation none   (the same without context propagation: q/qn is
+#         what propagation costs a server, which has no outgoing request to inject into)
 #   qo    zerotrace -q -o FILE    (plus OTLP/JSON lines export to a file)
-# ROUNDS rounds of "base q qo"; medians of req/s and p50/p99 latency per mode, the ratio
+# ROUNDS rounds of "base q qn qo"; medians of req/s and p50/p99 latency per mode, the ratio
 # traced/untraced, agent RSS (idle after attach, and at the end of the load) and CPU, and the
 # agent's final summary line (spans made, drops).
 # Then a paced run at 10 000 req/s (tests/bench/pace.lua: Debian has wrk, not wrk2), without
@@ -207,6 +209,7 @@ label_of() {
 	case $1 in
 	base) echo "untraced" ;;
 	q) echo "zerotrace -q" ;;
+	qn) echo "-q --propagation none" ;;
 	qo) echo "zerotrace -q -o F" ;;
 	esac
 }
@@ -223,6 +226,7 @@ saturated() {
 	mode=$1
 	case $mode in
 	q) start_agent -q ;;
+	qn) start_agent -q --propagation none ;;
 	qo) start_agent -q -o "$D/spans.jsonl" ;;
 	esac
 	if [ "$mode" != base ]; then
@@ -244,7 +248,7 @@ saturated() {
 		cpu=$(awk -v t="$(($(agent_ticks) - ticks0))" -v hz="$HZ" -v d="$DUR" 'BEGIN { printf "%.0f", 100 * t / hz / d }')
 		cs=$(awk -v c="$(($(agent_cswitch) - cs0))" -v n="$REQS" 'BEGIN { printf "%.2f", (n > 0 ? c / n : 0) }')
 		stop_agent
-		spans=$(echo "$AGENT_SUMMARY" | sed -n 's/.*spans \([0-9]*\).*/\1/p')
+		spans=$(echo "$AGENT_SUMMARY" | sed -n 's/^[^;]*, spans \([0-9]*\).*/\1/p')
 		line="$line $IDLE_RSS $1 $2 $IDLE_ANON $3 $cpu ${spans:-0}"
 		msg=" | agent RSS idle $(mib "$IDLE_RSS") MiB, end $(mib "$1") MiB (peak $(mib "$2"), private $(mib "$3")), CPU ${cpu}% of a core, ${cs} wake-ups/req, stop ${STOP_MS} ms"
 		if [ "$mode" = qo ]; then
@@ -273,7 +277,7 @@ run_wrk "$D/wrk.out" -t2 -c50 -d2s "$URL"
 echo "nginx_wrk: warm-up $RPS req/s"
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
-	for m in base q qo; do
+	for m in base q qn qo; do
 		saturated "$m"
 	done
 	r=$((r + 1))
@@ -281,7 +285,7 @@ done
 
 B_RPS=$(median 2 base)
 echo "nginx_wrk: medians of $ROUNDS rounds (wrk -t2 -c50 -d${DUR}s, nginx 1 worker, GET /echo, $(nproc) CPUs shared by wrk, nginx and the agent):"
-for m in base q qo; do
+for m in base q qn qo; do
 	rps=$(median 2 "$m")
 	ratio=$(awk -v a="$rps" -v b="$B_RPS" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
 	s=$(printf 'nginx+wrk %-17s %6.0f req/s  p50 %.3f ms  p99 %.3f ms  nginx %s us CPU/req' \
@@ -292,6 +296,11 @@ for m in base q qo; do
 	fi
 	say "$s"
 done
+# Propagation on/off for a server: each round's q against its qn (paired: the host drifts).
+pq=$(awk '$1 == "q" { q = $2 } $1 == "qn" && $2 > 0 { printf "%.3f\n", q / $2 }' "$RES" | sort -g |
+	awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+ok=$(awk -v r="$pq" -v t="$TARGET_RATIO" 'BEGIN { print ((r >= t) ? "met" : "MISSED") }')
+say "nginx+wrk propagation on/off (zerotrace -q vs -q --propagation none, median of $ROUNDS paired rounds) $pq [target >= $TARGET_RATIO: $ok]"
 for m in q qo; do
 	end=$(median 8 "$m")
 	ok=$(awk -v r="$end" -v t="$TARGET_RSS_MIB" 'BEGIN { print ((r / 1024 < t) ? "met" : "MISSED") }')
