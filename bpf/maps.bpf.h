@@ -85,15 +85,15 @@ struct {
 	__type(value, struct zt_sys_args);
 } zt_args SEC(".maps") __weak;
 
+/* Vectors of a readv/writev-like call read in one copy (the rest one at a time). */
+#define ZT_IOV_FIRST 4
+
 /*
  * zt_scratch: event buffer per CPU (too big for the BPF stack), indexed by CPU id. A plain
  * array, not a per-CPU one: iovecs are copied one after another at variable offsets, and
  * the verifier needs room for a whole capture past any offset below ZT_MAX_CAPTURE, which
  * exceeds the 32 KiB a per-CPU value may have. The loader sets one entry per possible CPU.
  */
-/* Vectors of a readv/writev-like call read in one copy (the rest one at a time). */
-#define ZT_IOV_FIRST 4
-
 struct zt_scratch_buf {
 	struct zt_data_event ev;
 	__u8 data[2 * ZT_MAX_CAPTURE];

@@ -202,7 +202,7 @@ static __always_inline long zt_h2_tp_search_field(struct zt_tp_search *s, __u32 
 	if (j + ZT_TP_H2_FIELD_MIN > s->len)
 		return 1;
 	if (p[12] != 55 || zt_load8(p + 1) != zt_load8("tracepar") ||
-	    (zt_load4(p + 8) & 0xffffff00) != (zt_load4("rent") & 0xffffff00))
+	    zt_load4(p + 8) != zt_load4("rent"))
 		return 0;
 	s->at = j + 14;
 	return 1;
@@ -319,15 +319,15 @@ __noinline int zt_h2_server_request(__u32 n, __u64 pid_tgid, __u32 fd)
 	struct zt_trace_ctx *ctx;
 
 	if (!sb)
-		return false;
+		return 0;
 	ctx = &sb->ev.ctx;
 	__builtin_memset(ctx, 0, sizeof(*ctx));
 	bpf_loop(ZT_TP_SEARCH_STEPS, zt_tp_search_step, &search, 0);
 	if (!search.at || !zt_parse_traceparent(&sb->data[(search.at - 1) & (ZT_TP_SCAN - 1)], ctx))
-		return false;
+		return 0;
 	zt_random_id(ctx->span_id, 8);
 	zt_request_begin(pid_tgid, fd, ctx);
-	return true;
+	return 1;
 }
 
 /*
@@ -551,7 +551,6 @@ __noinline int zt_emit_chunk(__u64 fd, __u64 ubuf, __u32 len, __u32 sys_flags, _
 }
 
 /* Copying iovecs into one capture, one bpf_loop step per vector. */
-
 struct zt_vec_copy {
 	const struct iovec *iov;
 	struct zt_scratch_buf *sb;

@@ -335,6 +335,8 @@ static void log_verifier_work(struct zerotrace_bpf *skel)
 {
 	struct bpf_program *prog;
 
+	if (zt_log_level < ZT_LOG_DEBUG)
+		return;
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		struct bpf_prog_info info = {};
